@@ -1,0 +1,10 @@
+//! (store: being written.)
+
+/// Errors of this module.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Placeholder until the module lands.
+    #[error("{0}")]
+    Other(String),
+}

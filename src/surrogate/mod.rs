@@ -1,0 +1,10 @@
+//! (surrogate: being written.)
+
+/// Errors of this module.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SurrogateError {
+    /// Placeholder until the module lands.
+    #[error("{0}")]
+    Other(String),
+}
