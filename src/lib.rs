@@ -15,6 +15,7 @@ pub mod io;
 pub mod oracle;
 pub mod rng;
 pub mod space;
+pub mod stop;
 pub mod store;
 pub mod strategy;
 pub mod surrogate;
