@@ -27,7 +27,17 @@ pub struct DesignSpec {
     /// Structure/processing parameters (`space.parameters`), in file order.
     pub parameters: Vec<ParameterSpec>,
     /// Component names that stand for formulas (`space.aliases`), e.g. `FA -> CH5N2`.
-    pub aliases: BTreeMap<String, String>,
+    pub aliases: BTreeMap<String, AliasSpec>,
+}
+
+/// What an alias stands for: `FA: CH5N2` or `FA: {formula: CH5N2, charge: 1}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasSpec {
+    /// The formula the alias expands to.
+    pub formula: String,
+    /// The ion's charge, for charge balance of molecular ions (e.g. formamidinium +1). When
+    /// absent, charge balance assigns oxidation states to the alias's elements.
+    pub charge: Option<i32>,
 }
 
 /// A mixture of named components (elements, compound formulas or aliases) whose fractions sum
