@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod chem;
 pub mod config;
 pub mod error;
+pub mod goals;
 pub mod io;
 pub mod oracle;
 pub mod rng;

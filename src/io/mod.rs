@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::space::PoolTable;
+
+pub mod featurize;
+
 
 /// Errors reading or writing tables.
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +191,59 @@ pub fn column_names(df: &DataFrame) -> Vec<String> {
     df.get_column_names().iter().map(|s| s.to_string()).collect()
 }
 
+/// Which columns of a pool file are inputs and which hold a formula.
+#[derive(Debug, Clone)]
+pub struct PoolColumns<'a> {
+    /// Input columns; `None` means every numeric column not listed in `exclude`.
+    pub inputs: Option<&'a [String]>,
+    /// Property columns (never inputs).
+    pub exclude: &'a [String],
+    /// The formula column, if the pool has one (`formula` by default).
+    pub formula: Option<&'a str>,
+}
+
+/// Load a pool file into a [`PoolTable`]: numeric inputs (no missing values allowed: a pool
+/// row must be a complete candidate) and, when present, the formula column.
+pub fn load_pool(path: &Path, cols: &PoolColumns<'_>) -> Result<PoolTable, IoError> {
+    let df = read_table(path)?;
+    if df.height() == 0 {
+        return Err(IoError::Empty { path: path.to_owned() });
+    }
+    let formula_col = cols.formula.filter(|f| df.column(f).is_ok());
+    let inputs: Vec<String> = match cols.inputs {
+        Some(list) => list.to_vec(),
+        None => df
+            .columns()
+            .iter()
+            .filter(|c| c.dtype().is_primitive_numeric())
+            .map(|c| c.name().to_string())
+            .filter(|n| !cols.exclude.contains(n) && Some(n.as_str()) != formula_col)
+            .collect(),
+    };
+    let mut values = ndarray::Array2::<f64>::zeros((df.height(), inputs.len()));
+    for (j, name) in inputs.iter().enumerate() {
+        let v = numeric_column(&df, path, name)?;
+        let missing: Vec<usize> = v.iter().enumerate().filter(|(_, x)| x.is_none()).map(|(i, _)| i).collect();
+        if let Some(&first) = missing.first() {
+            return Err(IoError::Missing {
+                path: path.to_owned(),
+                column: name.to_string(),
+                count: missing.len(),
+                first_row: first + 1,
+            });
+        }
+        for (i, x) in v.into_iter().enumerate() {
+            values[[i, j]] = x.unwrap_or(f64::NAN);
+        }
+    }
+    let formulas = match formula_col {
+        Some(f) => Some(string_column(&df, path, f)?.into_iter().map(Option::unwrap_or_default).collect()),
+        None => None,
+    };
+    Ok(PoolTable { columns: inputs, values, formulas })
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +280,19 @@ mod tests {
         assert!(e.contains(".csv or .parquet"), "{e}");
         let e = read_table(&dir.path().join("missing.csv")).unwrap_err().to_string();
         assert!(e.contains("missing.csv") && e.contains("cannot open"), "{e}");
+    }
+
+    #[test]
+    fn pool_loads_inputs_and_refuses_holes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "pool.csv", "formula,a,b,y\nFe,1,2,10\nNi,3,4,20\n");
+        let excl = vec!["y".to_string()];
+        let pool = load_pool(&p, &PoolColumns { inputs: None, exclude: &excl, formula: Some("formula") }).unwrap();
+        assert_eq!(pool.columns, vec!["a", "b"]);
+        assert_eq!(pool.values[[1, 0]], 3.0);
+        assert_eq!(pool.formulas.as_ref().unwrap()[0], "Fe");
+        let q = write(dir.path(), "holes.csv", "a,b\n1,2\n,4\n");
+        let e = load_pool(&q, &PoolColumns { inputs: None, exclude: &[], formula: None }).unwrap_err().to_string();
+        assert!(e.contains("'a'") && e.contains("row 2"), "{e}");
     }
 }

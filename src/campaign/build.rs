@@ -1,0 +1,140 @@
+//! The one factory: a validated [`CampaignSpec`] becomes the runtime pieces of a campaign.
+use std::path::Path;
+
+use super::budget::Budget;
+use super::CampaignError;
+use crate::config::spec::{CampaignSpec, Derived, OptimizerKind, OracleSpec, PropertySource};
+use crate::io::PoolColumns;
+use crate::oracle::{FunctionOracle, Oracle, TableOracle};
+use crate::space::spec::{ParameterSpec, SpaceSpec};
+use crate::space::Space;
+use crate::strategy::{RandomStrategy, Strategy};
+
+/// Where a property's value comes from at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Position `k` in the oracle's output.
+    Oracle(usize),
+    /// Rule-of-mixtures density of the candidate's composition (g/cm³).
+    Density,
+}
+
+/// A campaign property with its source.
+#[derive(Debug, Clone)]
+pub struct PropInfo {
+    /// The property's name.
+    pub name: String,
+    /// Where its value comes from.
+    pub source: Source,
+}
+
+/// Everything a campaign run needs, built once.
+pub struct Components {
+    /// The validated campaign.
+    pub spec: CampaignSpec,
+    /// The design space.
+    pub space: Space,
+    /// Parameter definitions (for rebuilding candidates from the log).
+    pub parameters: Vec<ParameterSpec>,
+    /// Pool input values (rows × inputs), for pool campaigns.
+    pub pool_values: Option<ndarray::Array2<f64>>,
+    /// Pool formulas, when the pool has a `formula` column.
+    pub pool_formulas: Option<Vec<String>>,
+    /// Properties in campaign order.
+    pub properties: Vec<PropInfo>,
+    /// The oracle.
+    pub oracle: Box<dyn Oracle>,
+    /// The strategy.
+    pub strategy: Box<dyn Strategy>,
+    /// Budget.
+    pub budget: Budget,
+    /// Initial-design size.
+    pub initial: usize,
+    /// Batch size after the initial design.
+    pub batch_size: usize,
+}
+
+/// Property columns a pool/table holds for this campaign: (property, column).
+fn table_columns(spec: &CampaignSpec) -> Vec<(String, String)> {
+    spec.properties
+        .iter()
+        .filter_map(|p| match &p.source {
+            PropertySource::Oracle => Some((p.name.clone(), p.name.clone())),
+            PropertySource::Column(c) => Some((p.name.clone(), c.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Build the runtime pieces.
+pub fn build(spec: CampaignSpec) -> Result<Components, CampaignError> {
+    let (space, parameters, pool_values, pool_formulas, pool_path) = match &spec.space {
+        SpaceSpec::Pool(pool) => {
+            let exclude: Vec<String> = table_columns(&spec).into_iter().map(|(_, c)| c).collect();
+            let cols = PoolColumns { inputs: pool.inputs.as_deref(), exclude: &exclude, formula: Some("formula") };
+            let table = crate::io::load_pool(&pool.path, &cols)?;
+            let values = table.values.clone();
+            let formulas = table.formulas.clone();
+            (Space::new(&spec.space, Some(table))?, vec![], Some(values), formulas, Some(pool.path.clone()))
+        }
+        SpaceSpec::Design(d) => (Space::new(&spec.space, None)?, d.parameters.clone(), None, None, None),
+    };
+    let oracle: Box<dyn Oracle> = match &spec.oracle {
+        OracleSpec::Function { functions } => Box::new(FunctionOracle::new(functions)?),
+        OracleSpec::Table { path } => {
+            let path = path.clone().or(pool_path).ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
+            Box::new(TableOracle::new(&path, &table_columns(&spec))?)
+        }
+        other => {
+            return Err(CampaignError::Unsupported(format!(
+                "oracle kind '{}' is not available in this version of crucible (available: function, table)",
+                oracle_kind(other)
+            )))
+        }
+    };
+    let mut properties = Vec::with_capacity(spec.properties.len());
+    for p in &spec.properties {
+        let source = match &p.source {
+            PropertySource::Derived(Derived::Density) => Source::Density,
+            _ => match oracle.properties().iter().position(|q| q == &p.name) {
+                Some(k) => Source::Oracle(k),
+                None => return Err(CampaignError::Unsupported(format!("property '{}' is not produced by the oracle (it gives: {})", p.name, oracle.properties().join(", ")))),
+            },
+        };
+        properties.push(PropInfo { name: p.name.clone(), source });
+    }
+    let strategy: Box<dyn Strategy> = match spec.optimizer.kind {
+        OptimizerKind::Random => Box::new(RandomStrategy),
+        other => return Err(CampaignError::Unsupported(format!("optimizer '{other:?}' is not available in this version of crucible (available: random)"))),
+    };
+    let budget = Budget { evaluations: spec.budget.evaluations, iterations: spec.budget.iterations, wall_time: spec.budget.wall_time };
+    Ok(Components {
+        initial: spec.optimizer.initial,
+        batch_size: spec.optimizer.batch_size.max(1),
+        spec,
+        space,
+        parameters,
+        pool_values,
+        pool_formulas,
+        properties,
+        oracle,
+        strategy,
+        budget,
+    })
+}
+
+fn oracle_kind(o: &OracleSpec) -> &'static str {
+    match o {
+        OracleSpec::Surrogate => "surrogate",
+        OracleSpec::Table { .. } => "table",
+        OracleSpec::Command(_) => "command",
+        OracleSpec::Function { .. } => "function",
+    }
+}
+
+/// Load, validate and build a campaign file.
+pub fn load(path: &Path) -> Result<(Components, crate::config::Loaded), CampaignError> {
+    let loaded = crate::config::load(path)?;
+    let comp = build(loaded.spec.clone())?;
+    Ok((comp, loaded))
+}

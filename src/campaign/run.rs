@@ -1,0 +1,445 @@
+//! The campaign loop: the one owner of the ask → record → evaluate → record → tell cycle.
+//!
+//! Every batch is written twice to the candidate log: first as `proposed` (write-ahead), then
+//! as `evaluated`/`failed`. The log is the source of truth on resume: rows still `proposed`
+//! (in flight at a crash or Ctrl-C) are evaluated again first, with their original ids and
+//! iteration; iteration numbers and random streams are derived from the seed and the iteration,
+//! so a resumed seeded run proposes the same candidates as one that was never interrupted.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::budget::{Budget, Progress, StopReason};
+use super::build::Components;
+use super::CampaignError;
+use crate::goals::{dominates, Goals};
+use crate::oracle::{Outcome, Request};
+use crate::space::{Candidate, ParamValue};
+use crate::stop::StopFlag;
+use crate::store::{CandidateRow, Cell, PropertyCells, RunDir, RunMeta, Status};
+use crate::strategy::{AskContext, Evaluated, Proposal};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run directory; default: the config's `output.dir`.
+    pub out: Option<PathBuf>,
+    /// Continue an existing run directory.
+    pub resume: bool,
+    /// Resume even though the config changed since the run started.
+    pub allow_changed_config: bool,
+}
+
+/// One batch, as reported to observers.
+#[derive(Debug, Clone)]
+pub struct BatchRecord {
+    /// Iteration number (0 = initial design).
+    pub iteration: u64,
+    /// Candidates in this batch.
+    pub size: usize,
+    /// Of which failed.
+    pub failed: usize,
+    /// Evaluations so far (failed included).
+    pub evaluations: usize,
+    /// The evaluation budget, if any.
+    pub budget_evaluations: Option<usize>,
+    /// Best first-objective value among feasible evaluated candidates so far.
+    pub best: Option<f64>,
+    /// Cumulative running time.
+    pub elapsed: Duration,
+    /// True for the batch that re-evaluates candidates left in flight by an earlier run.
+    pub recovered: bool,
+}
+
+/// Receives progress; the CLI turns it into progress bars or log lines.
+pub trait Observer {
+    /// Before the first batch: the run directory and how many evaluations are already done.
+    fn on_start(&mut self, _run_dir: &std::path::Path, _done: usize, _budget: &Budget) {}
+    /// After each batch is recorded.
+    fn on_batch(&mut self, _batch: &BatchRecord) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// A candidate worth showing at the end of a run.
+#[derive(Debug, Clone)]
+pub struct BestRow {
+    /// Its id in the log.
+    pub candidate_id: u64,
+    /// Formula, for compositions.
+    pub formula: Option<String>,
+    /// Pool row, for pools.
+    pub pool_index: Option<u64>,
+    /// (property, value) for every property.
+    pub values: Vec<(String, Option<f64>)>,
+    /// Input column values, formatted.
+    pub inputs: Vec<(String, String)>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Why it stopped.
+    pub stop: StopReason,
+    /// Candidates evaluated successfully.
+    pub evaluated: usize,
+    /// Candidates whose evaluation failed.
+    pub failed: usize,
+    /// Of the evaluated, how many meet every constraint.
+    pub feasible: usize,
+    /// Completed iterations (the initial design counts as one).
+    pub iterations: usize,
+    /// Cumulative running time.
+    pub elapsed: Duration,
+    /// The best feasible candidates: by utility for one objective, the Pareto front
+    /// (ordered by the first objective) for several. At most 10.
+    pub best: Vec<BestRow>,
+}
+
+fn to_cell(c: crate::space::Cell) -> Cell {
+    match c {
+        crate::space::Cell::F64(v) => Cell::F64(v),
+        crate::space::Cell::I64(v) => Cell::I64(v),
+        crate::space::Cell::Str(v) => Cell::Str(v),
+    }
+}
+
+fn fmt_cell(c: &Cell) -> String {
+    match c {
+        Cell::F64(v) => format!("{v:.4}"),
+        Cell::I64(v) => v.to_string(),
+        Cell::Str(s) => s.clone(),
+    }
+}
+
+impl Components {
+    fn numeric_inputs(&self, c: &Candidate) -> Vec<f64> {
+        let mut v = c.fractions.clone();
+        v.extend(c.params.iter().map(|p| match p {
+            ParamValue::Real(x) => *x,
+            ParamValue::Int(i) => *i as f64,
+            ParamValue::Cat(i) => *i as f64,
+        }));
+        if let (Some(i), Some(pool)) = (c.pool_index, &self.pool_values) {
+            v.extend(pool.row(i).iter());
+        }
+        v
+    }
+
+    fn formula(&self, c: &Candidate) -> Option<String> {
+        match (c.pool_index, &self.pool_formulas) {
+            (Some(i), Some(f)) => crate::chem::Composition::parse(&f[i]).ok().map(|c| c.normalized().formula()),
+            _ => self.space.formula(c),
+        }
+    }
+
+    fn composition(&self, c: &Candidate) -> Option<crate::chem::Composition> {
+        match (c.pool_index, &self.pool_formulas) {
+            (Some(i), Some(f)) => crate::chem::Composition::parse(&f[i]).ok().map(|c| c.normalized()),
+            _ => self.space.composition(c),
+        }
+    }
+
+    /// Values of derived properties (density) for a candidate, by property index.
+    fn derived(&self, c: &Candidate) -> Vec<Option<f64>> {
+        self.properties
+            .iter()
+            .map(|p| match p.source {
+                super::build::Source::Density => self.composition(c).and_then(|comp| crate::chem::density(&comp)),
+                super::build::Source::Oracle(_) => None,
+            })
+            .collect()
+    }
+
+    fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], status: Status, failure: Option<String>, feasible: Option<bool>) -> CandidateRow {
+        CandidateRow {
+            iteration: ctx.iteration,
+            candidate_id: id,
+            origin: p.origin.clone(),
+            formula: self.formula(&p.candidate),
+            inputs: self.space.cells(&p.candidate).into_iter().map(|(n, c)| (n, to_cell(c))).collect(),
+            pool_index: p.candidate.pool_index.map(|i| i as u64),
+            properties: self
+                .properties
+                .iter()
+                .zip(values)
+                .map(|(prop, v)| PropertyCells { name: prop.name.clone(), mean: None, std: None, value: *v })
+                .collect(),
+            acquisition: p.acquisition,
+            feasible,
+            status,
+            failure,
+            created_at: chrono::Utc::now(),
+            config_hash: ctx.config_hash.clone(),
+            model_hash: None,
+            seed: ctx.seed,
+        }
+    }
+
+    /// Rebuild a candidate from its logged input cells.
+    fn candidate_from_row(&self, row: &CandidateRow) -> Result<Candidate, CampaignError> {
+        let cells: Vec<(String, crate::space::Cell)> = row
+            .inputs
+            .iter()
+            .map(|(n, c)| {
+                let c = match c {
+                    Cell::F64(v) => crate::space::Cell::F64(*v),
+                    Cell::I64(v) => crate::space::Cell::I64(*v),
+                    Cell::Str(v) => crate::space::Cell::Str(v.clone()),
+                };
+                (n.clone(), c)
+            })
+            .collect();
+        self.space
+            .candidate_from_cells(&cells, row.pool_index.map(|i| i as usize))
+            .map_err(|e| CampaignError::Resume(format!("candidate {}: {e}", row.candidate_id)))
+    }
+}
+
+struct RowCtx {
+    iteration: u64,
+    config_hash: String,
+    seed: u64,
+}
+
+/// Run (or resume) a campaign to the end of its budget, or until `stop` is set.
+pub fn run_loop(mut comp: Components, meta: RunMeta, config_text: &str, opts: &RunOptions, stop: &StopFlag, observer: &mut dyn Observer) -> Result<Summary, CampaignError> {
+    let run_dir = opts.out.clone().unwrap_or_else(|| comp.spec.output.dir.clone());
+    let run = if opts.resume {
+        RunDir::open(&run_dir, &meta, opts.allow_changed_config)?
+    } else {
+        RunDir::create(&run_dir, config_text, &meta)?
+    };
+    let goals = Goals::from_spec(&comp.spec);
+    let budget = comp.budget;
+    let started = Instant::now();
+
+    // State from the log (the source of truth) and the checkpoint (strategy + elapsed time).
+    let history = run.log().history()?;
+    let ckpt = run.load_checkpoint()?;
+    let elapsed_before = ckpt.as_ref().and_then(|c| c.get("elapsed_secs")).and_then(|v| v.as_f64()).map(Duration::from_secs_f64).unwrap_or_default();
+    let ckpt_iteration = ckpt.as_ref().and_then(|c| c.get("iteration")).and_then(|v| v.as_u64());
+    if let Some(state) = ckpt.as_ref().and_then(|c| c.get("strategy")) {
+        comp.strategy.restore(state)?;
+    }
+    let mut seen: Vec<Candidate> = Vec::with_capacity(history.len());
+    let mut rows_by_id: BTreeMap<u64, CandidateRow> = BTreeMap::new();
+    for row in history {
+        seen.push(comp.candidate_from_row(&row)?);
+        rows_by_id.insert(row.candidate_id, row);
+    }
+    let mut next_id = rows_by_id.keys().next_back().map_or(0, |k| k + 1);
+    let mut progress = Progress {
+        evaluations: rows_by_id.values().filter(|r| r.status != Status::Proposed).count(),
+        iterations: rows_by_id.values().map(|r| r.iteration as usize + 1).max().unwrap_or(0),
+        elapsed: elapsed_before,
+    };
+    // Results the strategy has not been told (a crash between the log and the checkpoint).
+    let untold: Vec<Evaluated> = rows_by_id
+        .values()
+        .zip(&seen)
+        .filter(|(r, _)| r.status != Status::Proposed && ckpt_iteration.is_none_or(|it| r.iteration > it))
+        .map(|(r, c)| evaluated_from_row(r, c, &goals))
+        .collect();
+    if !untold.is_empty() {
+        comp.strategy.tell(&untold)?;
+    }
+    observer.on_start(run.path(), progress.evaluations, &budget);
+    let initial_done = rows_by_id.values().filter(|r| r.origin == "initial").count();
+    let mut initial_remaining = comp.initial.saturating_sub(initial_done);
+
+    // Candidates left in flight by an earlier run are evaluated first.
+    let pending: Vec<(Proposal, u64, u64)> = rows_by_id
+        .values()
+        .zip(&seen)
+        .filter(|(r, _)| r.status == Status::Proposed)
+        .map(|(r, c)| (Proposal { candidate: c.clone(), origin: r.origin.clone(), acquisition: r.acquisition }, r.candidate_id, r.iteration))
+        .collect();
+    let mut stop_reason = None;
+    if !pending.is_empty() {
+        let iteration = pending.iter().map(|p| p.2).max().unwrap_or(0);
+        let proposals: Vec<Proposal> = pending.iter().map(|p| p.0.clone()).collect();
+        let ids: Vec<u64> = pending.iter().map(|p| p.1).collect();
+        let ctx = RowCtx { iteration, config_hash: meta.config_hash.clone(), seed: meta.seed };
+        let done = evaluate_batch(&comp, &run, &goals, &ctx, &proposals, &ids, stop, &mut rows_by_id)?;
+        if done.len() < proposals.len() {
+            stop_reason = Some(StopReason::Interrupted);
+        }
+        comp.strategy.tell(&done)?;
+        progress.evaluations += done.len();
+        progress.elapsed = elapsed_before + started.elapsed();
+        save_checkpoint(&run, &comp, iteration, progress.elapsed)?;
+        observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, true));
+    }
+
+    while stop_reason.is_none() {
+        progress.elapsed = elapsed_before + started.elapsed();
+        if stop.is_stopped() {
+            stop_reason = Some(StopReason::Interrupted);
+            break;
+        }
+        if let Some(r) = budget.check(&progress) {
+            stop_reason = Some(r);
+            break;
+        }
+        let iteration = progress.iterations as u64;
+        let want = if initial_remaining > 0 { initial_remaining } else { comp.batch_size };
+        let n = want.min(budget.remaining_evaluations(&progress));
+        let mut rng = crate::rng::stream(meta.seed, "ask", iteration);
+        let ctx = AskContext { space: &comp.space, seen: &seen, initial_remaining };
+        let proposals = comp.strategy.ask(&ctx, n, &mut rng)?;
+        if proposals.is_empty() {
+            stop_reason = Some(StopReason::Exhausted);
+            break;
+        }
+        let ids: Vec<u64> = (next_id..next_id + proposals.len() as u64).collect();
+        next_id += proposals.len() as u64;
+        initial_remaining -= proposals.iter().filter(|p| p.origin == "initial").count().min(initial_remaining);
+        seen.extend(proposals.iter().map(|p| p.candidate.clone()));
+        let ctx = RowCtx { iteration, config_hash: meta.config_hash.clone(), seed: meta.seed };
+        let done = evaluate_batch(&comp, &run, &goals, &ctx, &proposals, &ids, stop, &mut rows_by_id)?;
+        comp.strategy.tell(&done)?;
+        progress.evaluations += done.len();
+        progress.iterations += 1;
+        progress.elapsed = elapsed_before + started.elapsed();
+        save_checkpoint(&run, &comp, iteration, progress.elapsed)?;
+        observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, false));
+        if done.len() < proposals.len() {
+            stop_reason = Some(StopReason::Interrupted);
+        }
+    }
+    let rows: Vec<&CandidateRow> = rows_by_id.values().collect();
+    Ok(Summary {
+        run_dir: run.path().to_owned(),
+        stop: stop_reason.unwrap_or(StopReason::Interrupted),
+        evaluated: rows.iter().filter(|r| r.status == Status::Evaluated).count(),
+        failed: rows.iter().filter(|r| r.status == Status::Failed).count(),
+        feasible: rows.iter().filter(|r| r.status == Status::Evaluated && r.feasible == Some(true)).count(),
+        iterations: progress.iterations,
+        elapsed: progress.elapsed,
+        best: best_rows(&rows, &goals, 10),
+    })
+}
+
+fn values_of(row: &CandidateRow) -> Vec<Option<f64>> {
+    row.properties.iter().map(|p| p.value).collect()
+}
+
+fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals) -> Evaluated {
+    let values = values_of(r);
+    let ok = r.status == Status::Evaluated;
+    Evaluated {
+        candidate: c.clone(),
+        feasible: ok && goals.feasible(&values),
+        values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+    }
+}
+
+/// Write-ahead the proposals, evaluate, record outcomes. Returns the evaluated ones (in order);
+/// candidates not evaluated because of a stop stay `proposed` in the log.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_batch(comp: &Components, run: &RunDir, goals: &Goals, ctx: &RowCtx, proposals: &[Proposal], ids: &[u64], stop: &StopFlag, rows_by_id: &mut BTreeMap<u64, CandidateRow>) -> Result<Vec<Evaluated>, CampaignError> {
+    let derived: Vec<Vec<Option<f64>>> = proposals.iter().map(|p| comp.derived(&p.candidate)).collect();
+    let is_new = ids.iter().any(|id| !rows_by_id.contains_key(id));
+    if is_new {
+        let rows: Vec<CandidateRow> = proposals.iter().zip(ids).zip(&derived).map(|((p, id), d)| comp.row(ctx, p, *id, d, Status::Proposed, None, None)).collect();
+        run.log().append(&rows)?;
+        for r in rows {
+            rows_by_id.insert(r.candidate_id, r);
+        }
+    }
+    let requests: Vec<Request> = proposals
+        .iter()
+        .zip(ids)
+        .map(|(p, id)| Request { candidate_id: *id, pool_index: p.candidate.pool_index, values: comp.numeric_inputs(&p.candidate), formula: comp.formula(&p.candidate) })
+        .collect();
+    let outcomes = comp.oracle.evaluate(&requests, stop)?;
+    let mut rows = Vec::with_capacity(proposals.len());
+    let mut done = Vec::with_capacity(proposals.len());
+    for (((p, id), d), outcome) in proposals.iter().zip(ids).zip(&derived).zip(outcomes) {
+        let (values, status, failure) = match outcome {
+            Outcome::Failed { reason, .. } if reason == "interrupted" && stop.is_stopped() => continue,
+            Outcome::Failed { reason, attempts } => (d.clone(), Status::Failed, Some(if attempts > 1 { format!("{reason} (after {attempts} attempts)") } else { reason })),
+            Outcome::Measured(v) => {
+                let mut values = d.clone();
+                for (prop, slot) in comp.properties.iter().zip(values.iter_mut()) {
+                    if let super::build::Source::Oracle(k) = prop.source {
+                        *slot = v.get(k).copied();
+                    }
+                }
+                (values, Status::Evaluated, None)
+            }
+        };
+        let ok = status == Status::Evaluated;
+        let feasible = ok && goals.feasible(&values);
+        rows.push(comp.row(ctx, p, *id, &values, status, failure, Some(feasible)));
+        done.push(Evaluated { candidate: p.candidate.clone(), values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()), feasible });
+    }
+    if !rows.is_empty() {
+        run.log().append(&rows)?;
+        for r in rows {
+            rows_by_id.insert(r.candidate_id, r);
+        }
+    }
+    Ok(done)
+}
+
+fn save_checkpoint(run: &RunDir, comp: &Components, iteration: u64, elapsed: Duration) -> Result<(), CampaignError> {
+    let state = serde_json::json!({
+        "iteration": iteration,
+        "elapsed_secs": elapsed.as_secs_f64(),
+        "strategy": comp.strategy.checkpoint(),
+    });
+    run.save_checkpoint(&state)?;
+    Ok(())
+}
+
+fn batch_record(iteration: u64, done: &[Evaluated], progress: &Progress, budget: &Budget, rows: &BTreeMap<u64, CandidateRow>, goals: &Goals, recovered: bool) -> BatchRecord {
+    let best = goals.objectives.first().and_then(|(i, g)| {
+        rows.values()
+            .filter(|r| r.status == Status::Evaluated && r.feasible == Some(true))
+            .filter_map(|r| r.properties[*i].value)
+            .max_by(|a, b| crate::goals::utility(g, *a).total_cmp(&crate::goals::utility(g, *b)))
+    });
+    BatchRecord {
+        iteration,
+        size: done.len(),
+        failed: done.iter().filter(|e| e.values.is_none()).count(),
+        evaluations: progress.evaluations,
+        budget_evaluations: budget.evaluations,
+        best,
+        elapsed: progress.elapsed,
+        recovered,
+    }
+}
+
+/// The best feasible evaluated rows: by utility for one objective; the Pareto front ordered by
+/// the first objective's utility for several.
+pub fn best_rows(rows: &[&CandidateRow], goals: &Goals, k: usize) -> Vec<BestRow> {
+    let mut scored: Vec<(&CandidateRow, Vec<f64>)> = rows
+        .iter()
+        .filter(|r| r.status == Status::Evaluated && r.feasible == Some(true))
+        .map(|r| (*r, goals.utilities(&values_of(r))))
+        .filter(|(_, u)| u.iter().all(|x| x.is_finite()))
+        .collect();
+    if goals.objectives.len() > 1 {
+        let all: Vec<Vec<f64>> = scored.iter().map(|(_, u)| u.clone()).collect();
+        scored.retain(|(_, u)| !all.iter().any(|o| dominates(o, u)));
+    }
+    scored.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then(a.0.candidate_id.cmp(&b.0.candidate_id)));
+    scored
+        .into_iter()
+        .take(k)
+        .map(|(r, _)| BestRow {
+            candidate_id: r.candidate_id,
+            formula: r.formula.clone(),
+            pool_index: r.pool_index,
+            values: r.properties.iter().map(|p| (p.name.clone(), p.value)).collect(),
+            inputs: r.inputs.iter().map(|(n, c)| (n.clone(), fmt_cell(c))).collect(),
+        })
+        .collect()
+}

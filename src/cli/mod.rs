@@ -1,0 +1,105 @@
+//! Command-line interface: clap structs and one function per subcommand. The only place that
+//! prints. Each subcommand turns its arguments into library calls.
+mod featurize;
+mod progress;
+mod run;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: success.
+pub const OK: i32 = 0;
+/// Exit code: the command failed.
+pub const FAILED: i32 = 1;
+/// Exit code: invalid input.
+pub const INVALID: i32 = 2;
+/// Exit code: interrupted (resumable).
+pub const INTERRUPTED: i32 = 130;
+
+/// crucible: inverse design of materials.
+#[derive(Debug, Parser)]
+#[command(name = "crucible", version, about, long_about = None)]
+pub struct Cli {
+    /// Print only errors and the final result.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// More detail (per-batch lines).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run (or continue) a campaign.
+    Run {
+        /// The campaign file.
+        config: PathBuf,
+        /// Continue the run in the run directory.
+        #[arg(long)]
+        resume: bool,
+        /// Run directory (default: the config's output.dir).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Resume even though the config changed since the run started.
+        #[arg(long, requires = "resume")]
+        allow_changed_config: bool,
+    },
+    /// Check a campaign file, report every problem, and dry-run its design space.
+    Validate {
+        /// The campaign file.
+        config: PathBuf,
+    },
+    /// Normalised formula, fractions, descriptors and density for every row of a table.
+    Featurize {
+        /// Input table (CSV or Parquet).
+        #[arg(long)]
+        data: PathBuf,
+        /// Output table (CSV or Parquet, by extension).
+        #[arg(long)]
+        out: PathBuf,
+        /// The column holding formulas.
+        #[arg(long, default_value = "formula")]
+        formula_col: String,
+    },
+    /// Check that libtorch works (a tensor op and one AdamW step).
+    Doctor,
+}
+
+/// Run the parsed command; returns the exit code.
+pub fn dispatch(cli: Cli) -> i32 {
+    let verbosity = progress::Verbosity::from_flags(cli.quiet, cli.verbose);
+    match cli.command {
+        Command::Run { config, resume, out, allow_changed_config } => run::run(&config, resume, out, allow_changed_config, verbosity),
+        Command::Validate { config } => validate::validate(&config),
+        Command::Featurize { data, out, formula_col } => featurize::featurize(&data, &out, &formula_col, verbosity),
+        Command::Doctor => match crucible::surrogate::torch_smoke_check() {
+            Ok((before, after)) => {
+                println!("libtorch OK: tensor arithmetic correct; one AdamW step took the loss from {before:.4} to {after:.4}");
+                OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                FAILED
+            }
+        },
+    }
+}
+
+/// Print an error chain (`error: outer: inner`) to stderr.
+pub fn print_error(e: &dyn std::error::Error) {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !msg.contains(&t) {
+            msg.push_str(": ");
+            msg.push_str(&t);
+        }
+        src = s.source();
+    }
+    eprintln!("error: {msg}");
+}

@@ -1,0 +1,145 @@
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::*;
+
+/// Latest row per candidate id, read with the library's store.
+fn latest(run: &Path) -> Vec<crucible::store::CandidateRow> {
+    crucible::store::RunDir::inspect(run).unwrap().log().history().unwrap()
+}
+
+const MIXTURE: &str = "name: mix
+seed: 3
+space:
+  composition:
+    components: {Fe: [0, 1], Ni: [0, 1], Co: [0, 1], Cr: [0, 0.6], Mo: [0, 0.3]}
+    max_components: 3
+  parameters:
+    - {name: temp, type: continuous, range: [700, 1100], unit: K}
+    - {name: route, type: categorical, choices: [cast, forged]}
+properties:
+  score: {}
+  density: {derived: density}
+objectives:
+  - {property: score, goal: maximize}
+oracle: {kind: function, functions: {score: mixture_peaks}}
+optimizer: {kind: random, initial: 5, batch_size: BATCH}
+budget: {evaluations: EVALS}
+output: {dir: out}
+";
+
+fn mixture(batch: usize, evals: usize) -> String {
+    MIXTURE.replace("BATCH", &batch.to_string()).replace("EVALS", &evals.to_string())
+}
+
+#[test]
+fn composition_run_writes_a_complete_log() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "c.yaml", &mixture(5, 30));
+    let o = crucible(dir.path(), &["run", "c.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("evaluation budget reached (30"), "{t}");
+    assert!(t.contains("best candidates"), "{t}");
+    let run = dir.path().join("out");
+    assert!(run.join("config.yaml").exists());
+    let rows = latest(&run);
+    assert_eq!(rows.len(), 30);
+    for r in &rows {
+        assert_eq!(r.status, crucible::store::Status::Evaluated);
+        let fr: f64 = r.inputs.iter().take(5).map(|(_, c)| match c { crucible::store::Cell::F64(v) => *v, _ => panic!("fraction cell") }).sum();
+        assert!((fr - 1.0).abs() < 1e-9, "fractions sum to 1: {fr}");
+        let nonzero = r.inputs.iter().take(5).filter(|(_, c)| matches!(c, crucible::store::Cell::F64(v) if *v > 0.0)).count();
+        assert!(nonzero <= 3, "cardinality respected");
+        assert!(r.formula.is_some());
+        let d = r.properties.iter().find(|p| p.name == "density").unwrap().value.unwrap();
+        assert!((6.0..10.0).contains(&d), "density of an Fe/Ni/Co/Cr/Mo alloy: {d}");
+        assert_eq!(r.origin, if r.candidate_id < 5 { "initial" } else { "random" });
+    }
+}
+
+#[test]
+fn pool_run_never_repeats_a_row_and_stops_when_exhausted() {
+    let dir = tempfile::tempdir().unwrap();
+    steels_pool(dir.path(), 40);
+    let cfg = "name: pool
+seed: 5
+space: {pool: {path: steels.csv}}
+properties:
+  ys: {column: target, unit: MPa}
+  density: {derived: density}
+objectives: [{property: ys, goal: maximize}]
+constraints: [{property: density, max: 7.9}]
+oracle: {kind: table}
+optimizer: {kind: random, initial: 8, batch_size: 7}
+budget: {evaluations: 100}
+output: {dir: out}
+";
+    write(dir.path(), "p.yaml", cfg);
+    let o = crucible(dir.path(), &["run", "p.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("no unseen candidates left"), "{t}");
+    let rows = latest(&dir.path().join("out"));
+    let mut idx: Vec<u64> = rows.iter().map(|r| r.pool_index.unwrap()).collect();
+    assert_eq!(idx.len(), 40);
+    idx.sort();
+    idx.dedup();
+    assert_eq!(idx.len(), 40, "every pool row exactly once");
+    // the table oracle returns the file's value for that row
+    let text = std::fs::read_to_string(dir.path().join("steels.csv")).unwrap();
+    let targets: Vec<f64> = text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    for r in &rows {
+        let ys = r.properties.iter().find(|p| p.name == "ys").unwrap().value.unwrap();
+        assert_eq!(ys, targets[r.pool_index.unwrap() as usize]);
+    }
+}
+
+fn inputs_by_id(rows: &[crucible::store::CandidateRow]) -> BTreeMap<u64, Vec<(String, crucible::store::Cell)>> {
+    rows.iter().map(|r| (r.candidate_id, r.inputs.clone())).collect()
+}
+
+#[test]
+fn same_seed_same_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "c.yaml", &mixture(4, 21));
+    assert!(crucible(dir.path(), &["run", "c.yaml", "--out", "a", "-q"]).status.success());
+    assert!(crucible(dir.path(), &["run", "c.yaml", "--out", "b", "-q"]).status.success());
+    let a = inputs_by_id(&latest(&dir.path().join("a")));
+    assert_eq!(a.len(), 21);
+    assert_eq!(a, inputs_by_id(&latest(&dir.path().join("b"))));
+}
+
+#[test]
+fn sigkill_then_resume_gives_the_uninterrupted_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "c.yaml", &mixture(1, 400));
+    assert!(crucible(dir.path(), &["run", "c.yaml", "--out", "whole", "-q"]).status.success());
+    let whole = inputs_by_id(&latest(&dir.path().join("whole")));
+    assert_eq!(whole.len(), 400);
+    let mut killed_mid_run = false;
+    for delay_ms in [150u64, 400, 900] {
+        let out = format!("k{delay_ms}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crucible"))
+            .args(["run", "c.yaml", "--out", &out, "-q"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        killed_mid_run |= !status.success();
+        if dir.path().join(&out).join("config.yaml").exists() {
+            let o = crucible(dir.path(), &["run", "c.yaml", "--resume", "--out", &out, "-q"]);
+            assert!(o.status.success(), "{}", text(&o));
+        } else {
+            assert!(crucible(dir.path(), &["run", "c.yaml", "--out", &out, "-q"]).status.success());
+        }
+        let resumed = latest(&dir.path().join(&out));
+        assert!(resumed.iter().all(|r| r.status == crucible::store::Status::Evaluated));
+        assert_eq!(inputs_by_id(&resumed), whole, "killed after {delay_ms} ms");
+    }
+    assert!(killed_mid_run, "at least one kill landed before the run finished");
+}
