@@ -29,7 +29,11 @@ fn main() {
         }
     }
     println!("{path}: {} formulas, {} failures", formulas.len(), failures.len());
-    println!("parse + normalise + canonical formula: best of 3 passes {:.3} s = {:.0} formulas/s ({chars} output chars)", best, formulas.len() as f64 / best);
+    println!(
+        "parse + normalise + canonical formula: best of 3 passes {:.3} s = {:.0} formulas/s ({chars} output chars)",
+        best,
+        formulas.len() as f64 / best
+    );
     for (row, f, e) in failures.iter().take(50) {
         println!("  row {row}: '{f}': {e}");
     }

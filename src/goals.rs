@@ -30,7 +30,7 @@ impl Goals {
     pub fn from_spec(spec: &CampaignSpec) -> Self {
         let idx = |p: &str| spec.properties.iter().position(|q| q.name == p).expect("validated: property exists");
         Goals {
-            objectives: spec.objectives.iter().map(|o| (idx(&o.property), o.goal.clone())).collect(),
+            objectives: spec.objectives.iter().map(|o| (idx(&o.property), o.goal)).collect(),
             constraints: spec.constraints.iter().map(|c| (idx(&c.property), c.min, c.max)).collect(),
         }
     }

@@ -158,7 +158,12 @@ fn pool_draw(len: usize, seen: &[Candidate], n: usize, rng: &mut ChaCha8Rng) -> 
     out.into_iter().map(|i| Candidate { fractions: vec![], params: vec![], pool_index: Some(i) }).collect()
 }
 
-fn design_draw(space: &Space, seen: &[Candidate], n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Candidate>, StrategyError> {
+fn design_draw(
+    space: &Space,
+    seen: &[Candidate],
+    n: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<Candidate>, StrategyError> {
     let mut keys: HashSet<Vec<u64>> = seen.iter().map(candidate_key).collect();
     let mut out = Vec::with_capacity(n);
     // Discrete spaces (resolution, integers, categoricals) can repeat; a few rounds of fresh

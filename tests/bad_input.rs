@@ -34,7 +34,11 @@ fn every_problem_is_reported_with_file_line_and_column() {
 #[test]
 fn infeasible_space_is_an_error_not_a_run() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "c.yaml", &GOOD.replace("{Fe: [0, 1], Ni: [0, 1], Co: [0, 0.5]}", "{Fe: [0.6, 1], Ni: [0.5, 1]}"));
+    write(
+        dir.path(),
+        "c.yaml",
+        &GOOD.replace("{Fe: [0, 1], Ni: [0, 1], Co: [0, 0.5]}", "{Fe: [0.6, 1], Ni: [0.5, 1]}"),
+    );
     let o = crucible(dir.path(), &["run", "c.yaml"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");

@@ -47,9 +47,18 @@ fn composition_run_writes_a_complete_log() {
     assert_eq!(rows.len(), 30);
     for r in &rows {
         assert_eq!(r.status, crucible::store::Status::Evaluated);
-        let fr: f64 = r.inputs.iter().take(5).map(|(_, c)| match c { crucible::store::Cell::F64(v) => *v, _ => panic!("fraction cell") }).sum();
+        let fr: f64 = r
+            .inputs
+            .iter()
+            .take(5)
+            .map(|(_, c)| match c {
+                crucible::store::Cell::F64(v) => *v,
+                _ => panic!("fraction cell"),
+            })
+            .sum();
         assert!((fr - 1.0).abs() < 1e-9, "fractions sum to 1: {fr}");
-        let nonzero = r.inputs.iter().take(5).filter(|(_, c)| matches!(c, crucible::store::Cell::F64(v) if *v > 0.0)).count();
+        let nonzero =
+            r.inputs.iter().take(5).filter(|(_, c)| matches!(c, crucible::store::Cell::F64(v) if *v > 0.0)).count();
         assert!(nonzero <= 3, "cardinality respected");
         assert!(r.formula.is_some());
         let d = r.properties.iter().find(|p| p.name == "density").unwrap().value.unwrap();

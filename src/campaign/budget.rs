@@ -94,7 +94,10 @@ mod tests {
         p.evaluations = 10;
         assert_eq!(b.check(&p), Some(StopReason::Evaluations(10)));
         let w = Budget { wall_time: Some(Duration::from_secs(1)), ..Default::default() };
-        assert_eq!(w.check(&Progress { elapsed: Duration::from_secs(2), ..Default::default() }), Some(StopReason::WallTime(Duration::from_secs(1))));
+        assert_eq!(
+            w.check(&Progress { elapsed: Duration::from_secs(2), ..Default::default() }),
+            Some(StopReason::WallTime(Duration::from_secs(1)))
+        );
         assert_eq!(Budget::default().remaining_evaluations(&p), usize::MAX);
     }
 }

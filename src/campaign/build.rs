@@ -82,7 +82,10 @@ pub fn build(spec: CampaignSpec) -> Result<Components, CampaignError> {
     let oracle: Box<dyn Oracle> = match &spec.oracle {
         OracleSpec::Function { functions } => Box::new(FunctionOracle::new(functions)?),
         OracleSpec::Table { path } => {
-            let path = path.clone().or(pool_path).ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
+            let path = path
+                .clone()
+                .or(pool_path)
+                .ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
             Box::new(TableOracle::new(&path, &table_columns(&spec))?)
         }
         other => {
@@ -98,16 +101,30 @@ pub fn build(spec: CampaignSpec) -> Result<Components, CampaignError> {
             PropertySource::Derived(Derived::Density) => Source::Density,
             _ => match oracle.properties().iter().position(|q| q == &p.name) {
                 Some(k) => Source::Oracle(k),
-                None => return Err(CampaignError::Unsupported(format!("property '{}' is not produced by the oracle (it gives: {})", p.name, oracle.properties().join(", ")))),
+                None => {
+                    return Err(CampaignError::Unsupported(format!(
+                        "property '{}' is not produced by the oracle (it gives: {})",
+                        p.name,
+                        oracle.properties().join(", ")
+                    )))
+                }
             },
         };
         properties.push(PropInfo { name: p.name.clone(), source });
     }
     let strategy: Box<dyn Strategy> = match spec.optimizer.kind {
         OptimizerKind::Random => Box::new(RandomStrategy),
-        other => return Err(CampaignError::Unsupported(format!("optimizer '{other:?}' is not available in this version of crucible (available: random)"))),
+        other => {
+            return Err(CampaignError::Unsupported(format!(
+                "optimizer '{other:?}' is not available in this version of crucible (available: random)"
+            )))
+        }
     };
-    let budget = Budget { evaluations: spec.budget.evaluations, iterations: spec.budget.iterations, wall_time: spec.budget.wall_time };
+    let budget = Budget {
+        evaluations: spec.budget.evaluations,
+        iterations: spec.budget.iterations,
+        wall_time: spec.budget.wall_time,
+    };
     Ok(Components {
         initial: spec.optimizer.initial,
         batch_size: spec.optimizer.batch_size.max(1),

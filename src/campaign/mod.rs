@@ -45,7 +45,12 @@ pub enum CampaignError {
 }
 
 /// Run (or with `opts.resume`, continue) the campaign in `config`.
-pub fn run(config: &Path, opts: &RunOptions, stop: &StopFlag, observer: &mut dyn Observer) -> Result<Summary, CampaignError> {
+pub fn run(
+    config: &Path,
+    opts: &RunOptions,
+    stop: &StopFlag,
+    observer: &mut dyn Observer,
+) -> Result<Summary, CampaignError> {
     let (comp, loaded) = build::load(config)?;
     let meta = RunMeta { config_hash: loaded.hash.clone(), seed: loaded.spec.seed, name: loaded.spec.name.clone() };
     run::run_loop(comp, meta, &loaded.text, opts, stop, observer)

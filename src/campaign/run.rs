@@ -155,7 +155,8 @@ impl Components {
             .collect()
     }
 
-    fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], status: Status, failure: Option<String>, feasible: Option<bool>) -> CandidateRow {
+    fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], state: RowState) -> CandidateRow {
+        let RowState { status, failure, feasible } = state;
         CandidateRow {
             iteration: ctx.iteration,
             candidate_id: id,
@@ -200,6 +201,13 @@ impl Components {
     }
 }
 
+/// Status columns of one log row.
+struct RowState {
+    status: Status,
+    failure: Option<String>,
+    feasible: Option<bool>,
+}
+
 struct RowCtx {
     iteration: u64,
     config_hash: String,
@@ -207,7 +215,14 @@ struct RowCtx {
 }
 
 /// Run (or resume) a campaign to the end of its budget, or until `stop` is set.
-pub fn run_loop(mut comp: Components, meta: RunMeta, config_text: &str, opts: &RunOptions, stop: &StopFlag, observer: &mut dyn Observer) -> Result<Summary, CampaignError> {
+pub fn run_loop(
+    mut comp: Components,
+    meta: RunMeta,
+    config_text: &str,
+    opts: &RunOptions,
+    stop: &StopFlag,
+    observer: &mut dyn Observer,
+) -> Result<Summary, CampaignError> {
     let run_dir = opts.out.clone().unwrap_or_else(|| comp.spec.output.dir.clone());
     let run = if opts.resume {
         RunDir::open(&run_dir, &meta, opts.allow_changed_config)?
@@ -221,7 +236,12 @@ pub fn run_loop(mut comp: Components, meta: RunMeta, config_text: &str, opts: &R
     // State from the log (the source of truth) and the checkpoint (strategy + elapsed time).
     let history = run.log().history()?;
     let ckpt = run.load_checkpoint()?;
-    let elapsed_before = ckpt.as_ref().and_then(|c| c.get("elapsed_secs")).and_then(|v| v.as_f64()).map(Duration::from_secs_f64).unwrap_or_default();
+    let elapsed_before = ckpt
+        .as_ref()
+        .and_then(|c| c.get("elapsed_secs"))
+        .and_then(|v| v.as_f64())
+        .map(Duration::from_secs_f64)
+        .unwrap_or_default();
     let ckpt_iteration = ckpt.as_ref().and_then(|c| c.get("iteration")).and_then(|v| v.as_u64());
     if let Some(state) = ckpt.as_ref().and_then(|c| c.get("strategy")) {
         comp.strategy.restore(state)?;
@@ -257,7 +277,13 @@ pub fn run_loop(mut comp: Components, meta: RunMeta, config_text: &str, opts: &R
         .values()
         .zip(&seen)
         .filter(|(r, _)| r.status == Status::Proposed)
-        .map(|(r, c)| (Proposal { candidate: c.clone(), origin: r.origin.clone(), acquisition: r.acquisition }, r.candidate_id, r.iteration))
+        .map(|(r, c)| {
+            (
+                Proposal { candidate: c.clone(), origin: r.origin.clone(), acquisition: r.acquisition },
+                r.candidate_id,
+                r.iteration,
+            )
+        })
         .collect();
     let mut stop_reason = None;
     if !pending.is_empty() {
@@ -342,11 +368,27 @@ fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals) -> Evaluat
 /// Write-ahead the proposals, evaluate, record outcomes. Returns the evaluated ones (in order);
 /// candidates not evaluated because of a stop stay `proposed` in the log.
 #[allow(clippy::too_many_arguments)]
-fn evaluate_batch(comp: &Components, run: &RunDir, goals: &Goals, ctx: &RowCtx, proposals: &[Proposal], ids: &[u64], stop: &StopFlag, rows_by_id: &mut BTreeMap<u64, CandidateRow>) -> Result<Vec<Evaluated>, CampaignError> {
+fn evaluate_batch(
+    comp: &Components,
+    run: &RunDir,
+    goals: &Goals,
+    ctx: &RowCtx,
+    proposals: &[Proposal],
+    ids: &[u64],
+    stop: &StopFlag,
+    rows_by_id: &mut BTreeMap<u64, CandidateRow>,
+) -> Result<Vec<Evaluated>, CampaignError> {
     let derived: Vec<Vec<Option<f64>>> = proposals.iter().map(|p| comp.derived(&p.candidate)).collect();
     let is_new = ids.iter().any(|id| !rows_by_id.contains_key(id));
     if is_new {
-        let rows: Vec<CandidateRow> = proposals.iter().zip(ids).zip(&derived).map(|((p, id), d)| comp.row(ctx, p, *id, d, Status::Proposed, None, None)).collect();
+        let rows: Vec<CandidateRow> = proposals
+            .iter()
+            .zip(ids)
+            .zip(&derived)
+            .map(|((p, id), d)| {
+                comp.row(ctx, p, *id, d, RowState { status: Status::Proposed, failure: None, feasible: None })
+            })
+            .collect();
         run.log().append(&rows)?;
         for r in rows {
             rows_by_id.insert(r.candidate_id, r);
@@ -355,7 +397,12 @@ fn evaluate_batch(comp: &Components, run: &RunDir, goals: &Goals, ctx: &RowCtx, 
     let requests: Vec<Request> = proposals
         .iter()
         .zip(ids)
-        .map(|(p, id)| Request { candidate_id: *id, pool_index: p.candidate.pool_index, values: comp.numeric_inputs(&p.candidate), formula: comp.formula(&p.candidate) })
+        .map(|(p, id)| Request {
+            candidate_id: *id,
+            pool_index: p.candidate.pool_index,
+            values: comp.numeric_inputs(&p.candidate),
+            formula: comp.formula(&p.candidate),
+        })
         .collect();
     let outcomes = comp.oracle.evaluate(&requests, stop)?;
     let mut rows = Vec::with_capacity(proposals.len());
@@ -363,7 +410,11 @@ fn evaluate_batch(comp: &Components, run: &RunDir, goals: &Goals, ctx: &RowCtx, 
     for (((p, id), d), outcome) in proposals.iter().zip(ids).zip(&derived).zip(outcomes) {
         let (values, status, failure) = match outcome {
             Outcome::Failed { reason, .. } if reason == "interrupted" && stop.is_stopped() => continue,
-            Outcome::Failed { reason, attempts } => (d.clone(), Status::Failed, Some(if attempts > 1 { format!("{reason} (after {attempts} attempts)") } else { reason })),
+            Outcome::Failed { reason, attempts } => (
+                d.clone(),
+                Status::Failed,
+                Some(if attempts > 1 { format!("{reason} (after {attempts} attempts)") } else { reason }),
+            ),
             Outcome::Measured(v) => {
                 let mut values = d.clone();
                 for (prop, slot) in comp.properties.iter().zip(values.iter_mut()) {
@@ -376,8 +427,12 @@ fn evaluate_batch(comp: &Components, run: &RunDir, goals: &Goals, ctx: &RowCtx, 
         };
         let ok = status == Status::Evaluated;
         let feasible = ok && goals.feasible(&values);
-        rows.push(comp.row(ctx, p, *id, &values, status, failure, Some(feasible)));
-        done.push(Evaluated { candidate: p.candidate.clone(), values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()), feasible });
+        rows.push(comp.row(ctx, p, *id, &values, RowState { status, failure, feasible: Some(feasible) }));
+        done.push(Evaluated {
+            candidate: p.candidate.clone(),
+            values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+            feasible,
+        });
     }
     if !rows.is_empty() {
         run.log().append(&rows)?;
@@ -398,7 +453,15 @@ fn save_checkpoint(run: &RunDir, comp: &Components, iteration: u64, elapsed: Dur
     Ok(())
 }
 
-fn batch_record(iteration: u64, done: &[Evaluated], progress: &Progress, budget: &Budget, rows: &BTreeMap<u64, CandidateRow>, goals: &Goals, recovered: bool) -> BatchRecord {
+fn batch_record(
+    iteration: u64,
+    done: &[Evaluated],
+    progress: &Progress,
+    budget: &Budget,
+    rows: &BTreeMap<u64, CandidateRow>,
+    goals: &Goals,
+    recovered: bool,
+) -> BatchRecord {
     let best = goals.objectives.first().and_then(|(i, g)| {
         rows.values()
             .filter(|r| r.status == Status::Evaluated && r.feasible == Some(true))

@@ -35,9 +35,7 @@ impl Composition {
     /// amounts are dropped. Errors on an unknown symbol ([`ChemError::UnknownSymbol`]), a
     /// negative or non-finite amount, or when nothing with a positive amount remains
     /// ([`ChemError::ZeroTotal`]).
-    pub fn from_amounts<'a>(
-        it: impl IntoIterator<Item = (&'a str, f64)>,
-    ) -> Result<Composition, ChemError> {
+    pub fn from_amounts<'a>(it: impl IntoIterator<Item = (&'a str, f64)>) -> Result<Composition, ChemError> {
         let mut indexed = Vec::new();
         for (symbol, amount) in it {
             let Some(index) = element_index(symbol) else {
@@ -48,17 +46,11 @@ impl Composition {
             };
             if !amount.is_finite() {
                 let text = format!("{symbol}: {amount}");
-                return Err(ChemError::InvalidAmount {
-                    text,
-                    position: None,
-                });
+                return Err(ChemError::InvalidAmount { text, position: None });
             }
             if amount < 0.0 {
                 let text = format!("{symbol}: {amount}");
-                return Err(ChemError::NegativeAmount {
-                    text,
-                    position: None,
-                });
+                return Err(ChemError::NegativeAmount { text, position: None });
             }
             indexed.push((index, amount));
         }
@@ -67,9 +59,7 @@ impl Composition {
 
     /// Builds from `(index into ELEMENTS, amount)` with amounts already checked finite and
     /// ≥ 0: merges repeats, drops zeros, sorts canonically.
-    pub(crate) fn from_indexed(
-        it: impl IntoIterator<Item = (usize, f64)>,
-    ) -> Result<Composition, ChemError> {
+    pub(crate) fn from_indexed(it: impl IntoIterator<Item = (usize, f64)>) -> Result<Composition, ChemError> {
         let mut sums = [0.0f64; 118];
         for (index, amount) in it {
             sums[index] += amount;
@@ -79,10 +69,7 @@ impl Composition {
             if amount > 0.0 {
                 if !amount.is_finite() {
                     let text = format!("{}: {amount}", ELEMENTS[index]);
-                    return Err(ChemError::InvalidAmount {
-                        text,
-                        position: None,
-                    });
+                    return Err(ChemError::InvalidAmount { text, position: None });
                 }
                 entries.push((index as u8, amount));
             }
@@ -95,10 +82,7 @@ impl Composition {
             ka.partial_cmp(&kb).expect("order keys are not NaN")
         });
         if entries.iter().map(|e| e.1).sum::<f64>().is_infinite() {
-            return Err(ChemError::InvalidAmount {
-                text: "total amount".into(),
-                position: None,
-            });
+            return Err(ChemError::InvalidAmount { text: "total amount".into(), position: None });
         }
         Ok(Composition { entries })
     }
@@ -140,10 +124,7 @@ impl Composition {
 
     /// Amount of the element with index `index` in ELEMENTS; 0 when absent.
     pub fn amount_by_index(&self, index: usize) -> f64 {
-        self.entries
-            .iter()
-            .find(|e| e.0 as usize == index)
-            .map_or(0.0, |e| e.1)
+        self.entries.iter().find(|e| e.0 as usize == index).map_or(0.0, |e| e.1)
     }
 
     /// Atomic fraction of `symbol` (amount / total); 0 when absent.
@@ -168,10 +149,7 @@ impl Composition {
     /// # Panics
     /// If `k` is not finite and > 0, or the result overflows or underflows to 0.
     pub fn scaled(&self, k: f64) -> Composition {
-        assert!(
-            k.is_finite() && k > 0.0,
-            "Composition::scaled: factor {k} must be finite and > 0"
-        );
+        assert!(k.is_finite() && k > 0.0, "Composition::scaled: factor {k} must be finite and > 0");
         let entries: Vec<(u8, f64)> = self.entries.iter().map(|&(i, a)| (i, a * k)).collect();
         assert!(
             entries.iter().all(|e| e.1.is_finite() && e.1 > 0.0),
@@ -185,13 +163,8 @@ impl Composition {
     /// # Panics
     /// If `weight` is negative or not finite, or the result overflows.
     pub fn merged(&self, other: &Composition, weight: f64) -> Composition {
-        assert!(
-            weight.is_finite() && weight >= 0.0,
-            "Composition::merged: weight {weight} must be finite and >= 0"
-        );
-        let it = self
-            .iter_indexed()
-            .chain(other.iter_indexed().map(|(i, a)| (i, a * weight)));
+        assert!(weight.is_finite() && weight >= 0.0, "Composition::merged: weight {weight} must be finite and >= 0");
+        let it = self.iter_indexed().chain(other.iter_indexed().map(|(i, a)| (i, a * weight)));
         Composition::from_indexed(it).expect("merging two compositions with finite amounts")
     }
 
@@ -262,9 +235,7 @@ fn format_maybe(a: f64, sig_digits: Option<usize>) -> String {
 
 /// `x` rounded to `p` significant digits, as a plain decimal (shortest text for that value).
 fn format_sig(x: f64, p: usize) -> String {
-    let rounded: f64 = format!("{:.*e}", p - 1, x)
-        .parse()
-        .expect("formatted float parses");
+    let rounded: f64 = format!("{:.*e}", p - 1, x).parse().expect("formatted float parses");
     // Rounding up next to f64::MAX overflows; keep the exact text then.
     if rounded.is_finite() {
         format!("{rounded}")
@@ -368,48 +339,29 @@ mod tests {
 
     #[test]
     fn from_amounts_merges_drops_validates() {
-        let c =
-            Composition::from_amounts([("Fe", 1.0), ("O", 0.0), ("Fe", 1.0), ("O", 3.0)]).unwrap();
+        let c = Composition::from_amounts([("Fe", 1.0), ("O", 0.0), ("Fe", 1.0), ("O", 3.0)]).unwrap();
         assert_eq!(c, p("Fe2O3"));
         assert_eq!(
             Composition::from_amounts([("fe", 1.0)]),
-            Err(ChemError::UnknownSymbol {
-                symbol: "fe".into(),
-                suggestion: Some("Fe")
-            })
+            Err(ChemError::UnknownSymbol { symbol: "fe".into(), suggestion: Some("Fe") })
         );
         assert!(matches!(
             Composition::from_amounts([("Fe", -1.0)]),
             Err(ChemError::NegativeAmount { position: None, .. })
         ));
-        assert!(matches!(
-            Composition::from_amounts([("Fe", f64::NAN)]),
-            Err(ChemError::InvalidAmount { .. })
-        ));
-        assert!(matches!(
-            Composition::from_amounts([("Fe", f64::INFINITY)]),
-            Err(ChemError::InvalidAmount { .. })
-        ));
-        assert_eq!(
-            Composition::from_amounts([("Fe", 0.0)]),
-            Err(ChemError::ZeroTotal)
-        );
+        assert!(matches!(Composition::from_amounts([("Fe", f64::NAN)]), Err(ChemError::InvalidAmount { .. })));
+        assert!(matches!(Composition::from_amounts([("Fe", f64::INFINITY)]), Err(ChemError::InvalidAmount { .. })));
+        assert_eq!(Composition::from_amounts([("Fe", 0.0)]), Err(ChemError::ZeroTotal));
         assert_eq!(Composition::from_amounts([]), Err(ChemError::ZeroTotal));
         assert!(Composition::from_amounts([("Fe", f64::MAX), ("Fe", f64::MAX)]).is_err());
-        assert_eq!(
-            Composition::from_amounts([("Fe", -0.0), ("Ni", 1.0)]),
-            Ok(p("Ni"))
-        );
+        assert_eq!(Composition::from_amounts([("Fe", -0.0), ("Ni", 1.0)]), Ok(p("Ni")));
     }
 
     #[test]
     fn accessors_and_arithmetic() {
         let c = p("Fe2O3");
         assert_eq!((c.len(), c.is_empty(), c.total()), (2, false, 5.0));
-        assert_eq!(
-            (c.amount("Fe"), c.amount("Ni"), c.amount("Xx")),
-            (2.0, 0.0, 0.0)
-        );
+        assert_eq!((c.amount("Fe"), c.amount("Ni"), c.amount("Xx")), (2.0, 0.0, 0.0));
         assert_eq!(c.iter().collect::<Vec<_>>(), vec![("Fe", 2.0), ("O", 3.0)]);
         assert_eq!(c.elements().collect::<Vec<_>>(), vec!["Fe", "O"]);
         assert!(c.contains("O") && !c.contains("N"));
@@ -464,11 +416,7 @@ mod tests {
             let c = p(s);
             assert_eq!(p(&c.formula()), c, "{s} -> {}", c.formula());
             let n = c.normalized();
-            assert!(
-                p(&n.formula()).approx_eq(&n, 1e-12),
-                "{s} -> {}",
-                n.formula()
-            );
+            assert!(p(&n.formula()).approx_eq(&n, 1e-12), "{s} -> {}", n.formula());
         }
     }
 

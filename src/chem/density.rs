@@ -16,10 +16,7 @@ const AVOGADRO_CM3_PER_A3: f64 = 0.602_214_076;
 /// per cent off for some pure elements (Fe gives ≈ 8.64 against the measured 7.87).
 pub fn density(c: &Composition) -> Option<f64> {
     let table = magpie();
-    let (mw, vol) = (
-        table.column_index("AtomicWeight")?,
-        table.column_index("GSvolume_pa")?,
-    );
+    let (mw, vol) = (table.column_index("AtomicWeight")?, table.column_index("GSvolume_pa")?);
     let (mut mass, mut volume) = (0.0, 0.0);
     for (index, amount) in c.iter_indexed() {
         let row = table.row_by_index(index)?;

@@ -8,14 +8,13 @@ use std::sync::OnceLock;
 
 /// Element symbols by atomic number: `ELEMENTS[z - 1]` is element `z`, from H (1) to Og (118).
 pub const ELEMENTS: &[&str] = &[
-    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl",
-    "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As",
-    "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In",
-    "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb",
-    "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl",
-    "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk",
-    "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh",
-    "Fl", "Mc", "Lv", "Ts", "Og",
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca",
+    "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",
+    "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce",
+    "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir",
+    "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm",
+    "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc",
+    "Lv", "Ts", "Og",
 ];
 
 /// Pauling electronegativity by atomic number (index `z - 1`); `NaN` where none is assigned
@@ -29,12 +28,12 @@ const PAULING: [f64; 118] = {
         1.81, 2.01, 2.18, 2.55, 2.96, 3.00, // Ga..Kr
         0.82, 0.95, 1.22, 1.33, 1.60, 2.16, 1.90, 2.20, 2.28, 2.20, 1.93, 1.69, // Rb..Cd
         1.78, 1.96, 2.05, 2.10, 2.66, 2.60, // In..Xe
-        0.79, 0.89, 1.10, 1.12, 1.13, 1.14, 1.13, 1.17, 1.20, 1.20, 1.10, 1.22, 1.23, 1.24, 1.25,
-        1.10, 1.27, // Cs..Lu
+        0.79, 0.89, 1.10, 1.12, 1.13, 1.14, 1.13, 1.17, 1.20, 1.20, 1.10, 1.22, 1.23, 1.24, 1.25, 1.10,
+        1.27, // Cs..Lu
         1.30, 1.50, 2.36, 1.90, 2.20, 2.20, 2.28, 2.54, 2.00, // Hf..Hg
         1.62, 2.33, 2.02, 2.00, 2.20, 2.20, // Tl..Rn
-        0.70, 0.90, 1.10, 1.30, 1.50, 1.38, 1.36, 1.28, 1.30, 1.28, 1.30, 1.30, 1.30, 1.30, 1.30,
-        1.30, 1.30, // Fr..Lr
+        0.70, 0.90, 1.10, 1.30, 1.50, 1.38, 1.36, 1.28, 1.30, 1.28, 1.30, 1.30, 1.30, 1.30, 1.30, 1.30,
+        1.30, // Fr..Lr
         N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, // Rf..Og
     ]
 };
@@ -56,10 +55,7 @@ pub fn element_index(symbol: &str) -> Option<usize> {
 
 /// The element whose symbol equals `text` ignoring case (`"fe"` → `"Fe"`), if any.
 pub(crate) fn case_insensitive_element(text: &str) -> Option<&'static str> {
-    ELEMENTS
-        .iter()
-        .copied()
-        .find(|s| s.eq_ignore_ascii_case(text))
+    ELEMENTS.iter().copied().find(|s| s.eq_ignore_ascii_case(text))
 }
 
 /// Canonical order key of the element at `index`: Pauling electronegativity ascending (so
@@ -95,11 +91,7 @@ impl ElementTable {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let header = lines.next().expect("element table has a header");
         let mut cols = header.split(',').map(|c| c.trim().to_string());
-        assert_eq!(
-            cols.next().as_deref(),
-            Some("element"),
-            "{name}: first column"
-        );
+        assert_eq!(cols.next().as_deref(), Some("element"), "{name}: first column");
         let columns: Vec<String> = cols.collect();
         let mut rows: Vec<Option<Box<[f64]>>> = vec![None; ELEMENTS.len()];
         for line in lines {
@@ -112,24 +104,15 @@ impl ElementTable {
                     if c.is_empty() {
                         f64::NAN
                     } else {
-                        c.parse()
-                            .unwrap_or_else(|_| panic!("{name}: bad number {c:?} for {sym}"))
+                        c.parse().unwrap_or_else(|_| panic!("{name}: bad number {c:?} for {sym}"))
                     }
                 })
                 .collect();
-            assert_eq!(
-                row.len(),
-                columns.len(),
-                "{name}: row {sym} has wrong width"
-            );
+            assert_eq!(row.len(), columns.len(), "{name}: row {sym} has wrong width");
             assert!(rows[z].is_none(), "{name}: duplicate row {sym}");
             rows[z] = Some(row);
         }
-        ElementTable {
-            name,
-            columns,
-            rows,
-        }
+        ElementTable { name, columns, rows }
     }
 
     /// The row of `symbol` (values in [`columns`](Self::columns) order), or `None` if the symbol
@@ -156,11 +139,7 @@ impl ElementTable {
 
     /// Symbols of the covered elements, by atomic number.
     pub fn symbols(&self) -> impl Iterator<Item = &'static str> + '_ {
-        ELEMENTS
-            .iter()
-            .zip(&self.rows)
-            .filter(|(_, r)| r.is_some())
-            .map(|(s, _)| *s)
+        ELEMENTS.iter().zip(&self.rows).filter(|(_, r)| r.is_some()).map(|(s, _)| *s)
     }
 
     /// Number of covered elements (rows).
@@ -178,27 +157,21 @@ impl ElementTable {
 /// (g/mol), `GSvolume_pa` (Å³/atom), `Electronegativity`, `MeltingT` (K) and valence counts.
 pub fn magpie() -> &'static ElementTable {
     static T: OnceLock<ElementTable> = OnceLock::new();
-    T.get_or_init(|| {
-        ElementTable::from_csv("magpie", include_str!("../../data/elements/magpie.csv"))
-    })
+    T.get_or_init(|| ElementTable::from_csv("magpie", include_str!("../../data/elements/magpie.csv")))
 }
 
 /// The Oliynyk table (Oliynyk et al. 2016): 44 descriptors for 85 elements; missing cells are
 /// `NaN`.
 pub fn oliynyk() -> &'static ElementTable {
     static T: OnceLock<ElementTable> = OnceLock::new();
-    T.get_or_init(|| {
-        ElementTable::from_csv("oliynyk", include_str!("../../data/elements/oliynyk.csv"))
-    })
+    T.get_or_init(|| ElementTable::from_csv("oliynyk", include_str!("../../data/elements/oliynyk.csv")))
 }
 
 /// The mat2vec element embeddings (Tshitoyan et al. 2019): 200 dimensions (columns `"0"` to
 /// `"199"`) for all 118 elements.
 pub fn mat2vec() -> &'static ElementTable {
     static T: OnceLock<ElementTable> = OnceLock::new();
-    T.get_or_init(|| {
-        ElementTable::from_csv("mat2vec", include_str!("../../data/elements/mat2vec.csv"))
-    })
+    T.get_or_init(|| ElementTable::from_csv("mat2vec", include_str!("../../data/elements/mat2vec.csv")))
 }
 
 #[cfg(test)]
@@ -208,10 +181,7 @@ mod tests {
     #[test]
     fn periodic_table() {
         assert_eq!(ELEMENTS.len(), 118);
-        assert_eq!(
-            (ELEMENTS[0], ELEMENTS[25], ELEMENTS[117]),
-            ("H", "Fe", "Og")
-        );
+        assert_eq!((ELEMENTS[0], ELEMENTS[25], ELEMENTS[117]), ("H", "Fe", "Og"));
         assert_eq!(element_index("Fe"), Some(25));
         assert_eq!(element_index("Og"), Some(117));
         assert!(is_element("Fe") && is_element("W") && is_element("Ts"));
@@ -252,9 +222,7 @@ mod tests {
         assert_eq!(t.row("Xx"), None);
         assert_eq!(t.value("Fe", "NoSuchColumn"), None);
         assert_eq!(t.symbols().last(), Some("Bk"));
-        assert!(t
-            .symbols()
-            .all(|s| t.row(s).unwrap().iter().all(|v| v.is_finite())));
+        assert!(t.symbols().all(|s| t.row(s).unwrap().iter().all(|v| v.is_finite())));
         check_numbers(t, "Number");
     }
 
@@ -272,10 +240,7 @@ mod tests {
     fn mat2vec_table() {
         let t = mat2vec();
         assert_eq!((t.len(), t.columns.len()), (118, 200));
-        assert_eq!(
-            (t.columns[0].as_str(), t.columns[199].as_str()),
-            ("0", "199")
-        );
+        assert_eq!((t.columns[0].as_str(), t.columns[199].as_str()), ("0", "199"));
         assert!(t.row("Og").unwrap().iter().all(|v| v.is_finite()));
         assert!((t.row("H").unwrap()[0] - 0.05714642256498337).abs() < 1e-15);
     }

@@ -65,9 +65,7 @@ pub enum ChemError {
         position: usize,
     },
     /// A closing bracket of the wrong kind, e.g. `(Fe2]`.
-    #[error(
-        "'{close}' at position {position} does not match '{open}' at position {open_position}"
-    )]
+    #[error("'{close}' at position {position} does not match '{open}' at position {open_position}")]
     MismatchedBracket {
         /// The opening bracket.
         open: char,
@@ -129,13 +127,9 @@ pub enum ChemError {
 }
 
 fn at(position: &Option<usize>) -> String {
-    position
-        .map(|p| format!(" at position {p}"))
-        .unwrap_or_default()
+    position.map(|p| format!(" at position {p}")).unwrap_or_default()
 }
 
 fn suggest(suggestion: &Option<&'static str>) -> String {
-    suggestion
-        .map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
+    suggestion.map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default()
 }

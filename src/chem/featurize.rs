@@ -79,8 +79,7 @@ impl Featurizer {
 
     /// Whether the table has a row for every element of `c`.
     pub fn covers(&self, c: &Composition) -> bool {
-        c.iter_indexed()
-            .all(|(i, _)| self.table.row_by_index(i).is_some())
+        c.iter_indexed().all(|(i, _)| self.table.row_by_index(i).is_some())
     }
 
     /// The features of `c`, in [`names`](Self::names) order.
@@ -94,9 +93,7 @@ impl Featurizer {
     pub fn featurize_batch(&self, cs: &[Composition]) -> Array2<f64> {
         let mut out = Array2::zeros((cs.len(), self.len()));
         for (c, mut row) in cs.iter().zip(out.rows_mut()) {
-            let slice = row
-                .as_slice_mut()
-                .expect("rows of a standard-layout array are contiguous");
+            let slice = row.as_slice_mut().expect("rows of a standard-layout array are contiguous");
             self.featurize_into(c, slice);
         }
         out
@@ -107,24 +104,14 @@ impl Featurizer {
     /// # Panics
     /// If `out.len() != self.len()`.
     pub fn featurize_into(&self, c: &Composition, out: &mut [f64]) {
-        assert_eq!(
-            out.len(),
-            self.len(),
-            "Featurizer::featurize_into: output length"
-        );
+        assert_eq!(out.len(), self.len(), "Featurizer::featurize_into: output length");
         let total = c.total();
-        let rows: Vec<(f64, Option<&[f64]>)> = c
-            .iter_indexed()
-            .map(|(i, a)| (a / total, self.table.row_by_index(i)))
-            .collect();
+        let rows: Vec<(f64, Option<&[f64]>)> =
+            c.iter_indexed().map(|(i, a)| (a / total, self.table.row_by_index(i))).collect();
         let mut present: Vec<(f64, f64)> = Vec::with_capacity(rows.len());
         for (j, chunk) in out.chunks_exact_mut(STATS.len()).enumerate() {
             present.clear();
-            present.extend(
-                rows.iter()
-                    .filter_map(|&(x, row)| Some((x, row?[j])))
-                    .filter(|&(_, p)| !p.is_nan()),
-            );
+            present.extend(rows.iter().filter_map(|&(x, row)| Some((x, row?[j]))).filter(|&(_, p)| !p.is_nan()));
             chunk.copy_from_slice(&stats(&present));
         }
         out[self.len() - 1] = c.len() as f64;
@@ -140,24 +127,10 @@ fn stats(present: &[(f64, f64)]) -> [f64; 6] {
     }
     let mean = present.iter().map(|&(x, p)| x * p).sum::<f64>() / w;
     let min = present.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
-    let max = present
-        .iter()
-        .map(|e| e.1)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let avgdev = present
-        .iter()
-        .map(|&(x, p)| x * (p - mean).abs())
-        .sum::<f64>()
-        / w;
-    let top = present
-        .iter()
-        .map(|e| e.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let mode = present
-        .iter()
-        .filter(|&&(x, _)| x >= top * (1.0 - 1e-12))
-        .map(|e| e.1)
-        .fold(f64::INFINITY, f64::min);
+    let max = present.iter().map(|e| e.1).fold(f64::NEG_INFINITY, f64::max);
+    let avgdev = present.iter().map(|&(x, p)| x * (p - mean).abs()).sum::<f64>() / w;
+    let top = present.iter().map(|e| e.0).fold(f64::NEG_INFINITY, f64::max);
+    let mode = present.iter().filter(|&&(x, _)| x >= top * (1.0 - 1e-12)).map(|e| e.1).fold(f64::INFINITY, f64::min);
     [mean, min, max, max - min, avgdev, mode]
 }
 
@@ -170,10 +143,7 @@ mod tests {
     }
 
     fn feature(f: &Featurizer, v: &[f64], name: &str) -> f64 {
-        v[f.names()
-            .iter()
-            .position(|n| n == name)
-            .unwrap_or_else(|| panic!("{name}"))]
+        v[f.names().iter().position(|n| n == name).unwrap_or_else(|| panic!("{name}"))]
     }
 
     #[test]
@@ -212,24 +182,15 @@ mod tests {
         assert!(close(feature(&f, &v, "min_AtomicWeight"), na));
         assert!(close(feature(&f, &v, "max_AtomicWeight"), cl));
         assert!(close(feature(&f, &v, "range_AtomicWeight"), cl - na));
-        assert!(close(
-            feature(&f, &v, "avgdev_AtomicWeight"),
-            (cl - na) / 2.0
-        ));
-        assert!(
-            close(feature(&f, &v, "mode_AtomicWeight"), na),
-            "tie: smallest value"
-        );
+        assert!(close(feature(&f, &v, "avgdev_AtomicWeight"), (cl - na) / 2.0));
+        assert!(close(feature(&f, &v, "mode_AtomicWeight"), na), "tie: smallest value");
         assert_eq!(feature(&f, &v, "n_elements"), 2.0);
         // Scale does not matter; weights are fractions.
         assert_eq!(f.featurize(&c("Na2Cl2")), v);
 
         let v = f.featurize(&c("Al2O3"));
         let (al, o) = (26.9815386, 15.9994);
-        assert!(close(
-            feature(&f, &v, "mean_AtomicWeight"),
-            0.4 * al + 0.6 * o
-        ));
+        assert!(close(feature(&f, &v, "mean_AtomicWeight"), 0.4 * al + 0.6 * o));
         assert!(close(feature(&f, &v, "mode_AtomicWeight"), o));
         let mean = 0.4 * al + 0.6 * o;
         let dev = 0.4 * (al - mean).abs() + 0.6 * (o - mean).abs();

@@ -225,10 +225,7 @@ fn sums(start: f64, choices: &[Vec<f64>]) -> Vec<f64> {
 /// element), within 1e-5 elementary charges per atom, which absorbs the rounding of amounts
 /// printed to 6 significant digits.
 pub fn composition_charge_balanced(c: &Composition) -> bool {
-    let items: Vec<(Species<'_>, f64)> = c
-        .iter()
-        .map(|(symbol, amount)| (Species::Element(symbol), amount))
-        .collect();
+    let items: Vec<(Species<'_>, f64)> = c.iter().map(|(symbol, amount)| (Species::Element(symbol), amount)).collect();
     charge_balance(&items, 1e-5 * c.total())
 }
 
@@ -259,11 +256,7 @@ mod tests {
             assert_eq!(oxidation_states(s), &[2], "{s}");
         }
         for (i, states) in STATES.iter().enumerate() {
-            assert!(
-                states.windows(2).all(|w| w[0] < w[1]),
-                "{} ascending",
-                ELEMENTS[i]
-            );
+            assert!(states.windows(2).all(|w| w[0] < w[1]), "{} ascending", ELEMENTS[i]);
             assert!(states.iter().all(|&q| q != 0 && (-4..=8).contains(&q)));
         }
     }
@@ -294,22 +287,10 @@ mod tests {
             let n = Composition::parse(s).unwrap().normalized();
             assert!(composition_charge_balanced(&n), "{s} normalized");
             let printed = Composition::parse(&format!("{n:.6}")).unwrap();
-            assert!(
-                composition_charge_balanced(&printed),
-                "{s} printed {printed:.6}"
-            );
+            assert!(composition_charge_balanced(&printed), "{s} printed {printed:.6}");
         }
         // FeO2 needs Fe(+4); Fe3O4 is mixed valence; FeS2 has S2²⁻; He has no states.
-        for s in [
-            "NaCl2",
-            "FeO2",
-            "Fe3O4",
-            "FeS2",
-            "Fe",
-            "Fe0.7Ni0.3",
-            "HeO",
-            "NaO",
-        ] {
+        for s in ["NaCl2", "FeO2", "Fe3O4", "FeS2", "Fe", "Fe0.7Ni0.3", "HeO", "NaO"] {
             assert!(!balanced(s), "{s}");
         }
     }
@@ -317,48 +298,19 @@ mod tests {
     #[test]
     fn species() {
         use Species::{Element, Ion};
-        assert!(charge_balance(
-            &[(Ion(1), 1.0), (Element("Pb"), 1.0), (Element("I"), 3.0)],
-            0.0
-        ));
-        assert!(charge_balance(
-            &[(Ion(2), 1.0), (Element("Pb"), 1.0), (Element("I"), 4.0)],
-            0.0
-        ));
-        assert!(!charge_balance(
-            &[(Ion(1), 1.0), (Element("Pb"), 1.0), (Element("I"), 4.0)],
-            0.0
-        ));
+        assert!(charge_balance(&[(Ion(1), 1.0), (Element("Pb"), 1.0), (Element("I"), 3.0)], 0.0));
+        assert!(charge_balance(&[(Ion(2), 1.0), (Element("Pb"), 1.0), (Element("I"), 4.0)], 0.0));
+        assert!(!charge_balance(&[(Ion(1), 1.0), (Element("Pb"), 1.0), (Element("I"), 4.0)], 0.0));
         assert!(charge_balance(&[(Ion(1), 2.0), (Ion(-2), 1.0)], 0.0));
         assert!(charge_balance(&[], 0.0));
         // All Fe atoms share one state, even when listed twice: Fe2O2.5 would need Fe(+2.5).
-        let fe = [
-            (Element("Fe"), 1.0),
-            (Element("Fe"), 1.0),
-            (Element("O"), 2.5),
-        ];
+        let fe = [(Element("Fe"), 1.0), (Element("Fe"), 1.0), (Element("O"), 2.5)];
         assert!(!charge_balance(&fe, 1e-9));
         assert!(charge_balance(&fe, 1.0));
-        assert!(!charge_balance(
-            &[(Element("Xx"), 1.0), (Element("O"), 1.0)],
-            0.0
-        ));
-        assert!(!charge_balance(
-            &[(Element("Fe"), -1.0), (Element("O"), 1.0)],
-            0.0
-        ));
-        assert!(!charge_balance(
-            &[(Element("Fe"), f64::NAN), (Element("O"), 1.0)],
-            0.0
-        ));
-        assert!(charge_balance(
-            &[
-                (Element("Fe"), 0.0),
-                (Element("Na"), 1.0),
-                (Element("Cl"), 1.0)
-            ],
-            0.0
-        ));
+        assert!(!charge_balance(&[(Element("Xx"), 1.0), (Element("O"), 1.0)], 0.0));
+        assert!(!charge_balance(&[(Element("Fe"), -1.0), (Element("O"), 1.0)], 0.0));
+        assert!(!charge_balance(&[(Element("Fe"), f64::NAN), (Element("O"), 1.0)], 0.0));
+        assert!(charge_balance(&[(Element("Fe"), 0.0), (Element("Na"), 1.0), (Element("Cl"), 1.0)], 0.0));
     }
 
     /// Meet-in-the-middle agrees with plain enumeration on many small systems.
@@ -371,24 +323,15 @@ mod tests {
             seed ^= seed << 17;
             seed % n
         };
-        let pool = [
-            "Fe", "O", "Cl", "Mn", "Na", "S", "Pb", "I", "V", "N", "H", "Cu", "Sn",
-        ];
+        let pool = ["Fe", "O", "Cl", "Mn", "Na", "S", "Pb", "I", "V", "N", "H", "Cu", "Sn"];
         for _ in 0..400 {
             let k = 1 + next(5) as usize;
             let items: Vec<(Species, f64)> = (0..k)
-                .map(|_| {
-                    (
-                        Species::Element(pool[next(pool.len() as u64) as usize]),
-                        (1 + next(6)) as f64,
-                    )
-                })
+                .map(|_| (Species::Element(pool[next(pool.len() as u64) as usize]), (1 + next(6)) as f64))
                 .collect();
             let mut merged: Vec<(&str, f64)> = Vec::new();
             for &(s, a) in &items {
-                let Species::Element(s) = s else {
-                    unreachable!()
-                };
+                let Species::Element(s) = s else { unreachable!() };
                 match merged.iter_mut().find(|m| m.0 == s) {
                     Some(m) => m.1 += a,
                     None => merged.push((s, a)),
@@ -397,11 +340,7 @@ mod tests {
             let mut brute = false;
             let mut idx = vec![0usize; merged.len()];
             'outer: loop {
-                let total: f64 = merged
-                    .iter()
-                    .zip(&idx)
-                    .map(|(m, &i)| m.1 * f64::from(oxidation_states(m.0)[i]))
-                    .sum();
+                let total: f64 = merged.iter().zip(&idx).map(|(m, &i)| m.1 * f64::from(oxidation_states(m.0)[i])).sum();
                 brute |= total.abs() < 1e-9;
                 for d in 0..idx.len() {
                     idx[d] += 1;
@@ -419,14 +358,9 @@ mod tests {
     #[test]
     fn many_species_is_fast_enough() {
         // 12 elements with up to 5 states each: ~2.4e6 combinations, a few thousand per half.
-        let syms = [
-            "Cl", "I", "Br", "S", "Se", "Te", "Mn", "V", "N", "P", "As", "Sb",
-        ];
-        let items: Vec<(Species, f64)> = syms
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| (Species::Element(s), 0.01 + i as f64 * 0.137))
-            .collect();
+        let syms = ["Cl", "I", "Br", "S", "Se", "Te", "Mn", "V", "N", "P", "As", "Sb"];
+        let items: Vec<(Species, f64)> =
+            syms.iter().enumerate().map(|(i, &s)| (Species::Element(s), 0.01 + i as f64 * 0.137)).collect();
         let _ = charge_balance(&items, 1e-9);
     }
 }

@@ -33,9 +33,7 @@ pub(crate) fn parse(s: &str) -> Result<Composition, ChemError> {
         return Err(ChemError::Empty);
     }
     if MISSING.iter().any(|m| m.eq_ignore_ascii_case(trimmed)) {
-        return Err(ChemError::MissingValue {
-            text: trimmed.to_string(),
-        });
+        return Err(ChemError::MissingValue { text: trimmed.to_string() });
     }
     let chars: Vec<char> = s.chars().collect();
     Parser { c: &chars, i: 0 }.formula()
@@ -96,10 +94,7 @@ impl Parser<'_> {
             }
         }
         if all.iter().any(|e| !e.1.is_finite()) {
-            return Err(ChemError::InvalidAmount {
-                text: "product of amounts".into(),
-                position: None,
-            });
+            return Err(ChemError::InvalidAmount { text: "product of amounts".into(), position: None });
         }
         Composition::from_indexed(all)
     }
@@ -107,10 +102,7 @@ impl Parser<'_> {
     /// unit := item+ where item := (symbol | '(' item+ ')' | '[' item+ ']') amount?
     /// Stops at the end of input or at a top-level hydrate separator.
     fn unit(&mut self, first: bool) -> Result<Vec<(usize, f64)>, ChemError> {
-        let mut stack = vec![Frame {
-            open: None,
-            items: Vec::new(),
-        }];
+        let mut stack = vec![Frame { open: None, items: Vec::new() }];
         loop {
             self.skip_ws();
             let pos = self.i;
@@ -127,40 +119,23 @@ impl Parser<'_> {
                 stack.last_mut().expect("root frame").items.push((z, a));
             } else if c == '(' || c == '[' {
                 self.i += 1;
-                stack.push(Frame {
-                    open: Some((c, pos)),
-                    items: Vec::new(),
-                });
+                stack.push(Frame { open: Some((c, pos)), items: Vec::new() });
             } else if c == ')' || c == ']' {
                 let frame = stack.pop().expect("root frame");
                 let Some((open, open_position)) = frame.open else {
-                    return Err(ChemError::UnmatchedBracket {
-                        close: c,
-                        position: pos,
-                    });
+                    return Err(ChemError::UnmatchedBracket { close: c, position: pos });
                 };
                 if (open == '(') != (c == ')') {
-                    return Err(ChemError::MismatchedBracket {
-                        open,
-                        open_position,
-                        close: c,
-                        position: pos,
-                    });
+                    return Err(ChemError::MismatchedBracket { open, open_position, close: c, position: pos });
                 }
                 if frame.items.is_empty() {
-                    return Err(ChemError::EmptyGroup {
-                        open,
-                        close: c,
-                        position: open_position,
-                    });
+                    return Err(ChemError::EmptyGroup { open, close: c, position: open_position });
                 }
                 self.i += 1;
                 self.skip_ws();
                 let m = self.amount(true)?.unwrap_or(1.0);
                 let parent = stack.last_mut().expect("root frame");
-                parent
-                    .items
-                    .extend(frame.items.into_iter().map(|(z, a)| (z, a * m)));
+                parent.items.extend(frame.items.into_iter().map(|(z, a)| (z, a * m)));
             } else if SEPARATORS.contains(&c) || c == '.' {
                 if stack.len() > 1 {
                     return Err(ChemError::UnexpectedChar {
@@ -179,21 +154,14 @@ impl Parser<'_> {
                     j += 1;
                 }
                 let text: String = self.c[pos..j].iter().collect();
-                return Err(ChemError::NegativeAmount {
-                    text,
-                    position: Some(pos),
-                });
+                return Err(ChemError::NegativeAmount { text, position: Some(pos) });
             } else {
                 let expected = if stack.len() == 1 && stack[0].items.is_empty() {
                     "an element symbol or '('"
                 } else {
                     "an element symbol, a bracket, an amount or a hydrate separator"
                 };
-                return Err(ChemError::UnexpectedChar {
-                    found: c,
-                    position: pos,
-                    expected,
-                });
+                return Err(ChemError::UnexpectedChar { found: c, position: pos, expected });
             }
         }
         let items = stack.pop().expect("root frame").items;
@@ -230,10 +198,7 @@ impl Parser<'_> {
                 self.i = end;
                 Ok(z)
             }
-            None => Err(ChemError::UnknownElement {
-                symbol,
-                position: pos,
-            }),
+            None => Err(ChemError::UnknownElement { symbol, position: pos }),
         }
     }
 
@@ -245,24 +210,12 @@ impl Parser<'_> {
         let two_ok = two.chars().count() == 2 && two.chars().all(|c| c.is_ascii_lowercase());
         if two_ok {
             if let Some(s) = case_insensitive_element(&two) {
-                return ChemError::LowercaseSymbol {
-                    text: two,
-                    position: pos,
-                    suggestion: Some(s),
-                };
+                return ChemError::LowercaseSymbol { text: two, position: pos, suggestion: Some(s) };
             }
         }
         let suggestion = case_insensitive_element(&one);
-        let text = if suggestion.is_none() && two_ok {
-            two
-        } else {
-            one
-        };
-        ChemError::LowercaseSymbol {
-            text,
-            position: pos,
-            suggestion,
-        }
+        let text = if suggestion.is_none() && two_ok { two } else { one };
+        ChemError::LowercaseSymbol { text, position: pos, suggestion }
     }
 
     /// Whether the `.` at `dot` starts a water unit: `.` number `H2O`, followed (after optional
@@ -304,17 +257,13 @@ impl Parser<'_> {
     /// right after a separator).
     fn amount(&mut self, hydrate_dot: bool) -> Result<Option<f64>, ChemError> {
         let start = self.i;
-        if self.peek() == Some('-') && (self.is_digit(start + 1) || self.at(start + 1) == Some('.'))
-        {
+        if self.peek() == Some('-') && (self.is_digit(start + 1) || self.at(start + 1) == Some('.')) {
             let mut j = start + 1;
             while self.at(j).is_some_and(|c| c.is_ascii_digit() || c == '.') {
                 j += 1;
             }
             let text: String = self.c[start..j].iter().collect();
-            return Err(ChemError::NegativeAmount {
-                text,
-                position: Some(start),
-            });
+            return Err(ChemError::NegativeAmount { text, position: Some(start) });
         }
         let mut j = start;
         while self.is_digit(j) {
@@ -323,8 +272,7 @@ impl Parser<'_> {
         let int_nonzero = self.c[start..j].iter().any(|&c| c != '0');
         if self.at(j) == Some('.') && self.is_digit(j + 1) {
             let integer_part_empty = j == start;
-            let hydrate =
-                hydrate_dot && (int_nonzero || integer_part_empty) && self.water_follows(j);
+            let hydrate = hydrate_dot && (int_nonzero || integer_part_empty) && self.water_follows(j);
             if !hydrate {
                 j += 1;
                 while self.is_digit(j) {
@@ -339,10 +287,7 @@ impl Parser<'_> {
         self.i = j;
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Some(v)),
-            _ => Err(ChemError::InvalidAmount {
-                text,
-                position: Some(start),
-            }),
+            _ => Err(ChemError::InvalidAmount { text, position: Some(start) }),
         }
     }
 }
@@ -366,10 +311,7 @@ mod tests {
         assert_eq!(got.len(), want.len(), "{s:?}: {got:?}");
         for &(sym, a) in want {
             let g = got.amount(sym);
-            assert!(
-                (g - a).abs() <= 1e-12 * a.abs(),
-                "{s:?}: {sym} = {g}, want {a}"
-            );
+            assert!((g - a).abs() <= 1e-12 * a.abs(), "{s:?}: {sym} = {g}, want {a}");
         }
     }
 
@@ -388,16 +330,7 @@ mod tests {
         expect("Fe0.5Ni0.5", &[("Fe", 0.5), ("Ni", 0.5)]);
         expect("Fe.5Ni.5", &[("Fe", 0.5), ("Ni", 0.5)]);
         expect("Fe0.62C0.000953", &[("Fe", 0.62), ("C", 0.000953)]);
-        expect(
-            "Li1.2Mn0.54Ni0.13Co0.13O2",
-            &[
-                ("Li", 1.2),
-                ("Mn", 0.54),
-                ("Ni", 0.13),
-                ("Co", 0.13),
-                ("O", 2.0),
-            ],
-        );
+        expect("Li1.2Mn0.54Ni0.13Co0.13O2", &[("Li", 1.2), ("Mn", 0.54), ("Ni", 0.13), ("Co", 0.13), ("O", 2.0)]);
         expect("Bi0.5Sb1.5Te3", &[("Bi", 0.5), ("Sb", 1.5), ("Te", 3.0)]);
         expect("FeFe", &[("Fe", 2.0)]);
         expect("Fe1Ni0", &[("Fe", 1.0)]);
@@ -408,24 +341,12 @@ mod tests {
     #[test]
     fn brackets_nest_and_multiply() {
         expect("Ag(W3Br7)2", &[("Ag", 1.0), ("W", 6.0), ("Br", 14.0)]);
-        expect(
-            "(Ba0.5Sr0.5)TiO3",
-            &[("Ba", 0.5), ("Sr", 0.5), ("Ti", 1.0), ("O", 3.0)],
-        );
-        expect(
-            "K4[Fe(CN)6]",
-            &[("K", 4.0), ("Fe", 1.0), ("C", 6.0), ("N", 6.0)],
-        );
+        expect("(Ba0.5Sr0.5)TiO3", &[("Ba", 0.5), ("Sr", 0.5), ("Ti", 1.0), ("O", 3.0)]);
+        expect("K4[Fe(CN)6]", &[("K", 4.0), ("Fe", 1.0), ("C", 6.0), ("N", 6.0)]);
         expect("Ca3(PO4)2", &[("Ca", 3.0), ("P", 2.0), ("O", 8.0)]);
         expect("((Fe)2O)3", &[("Fe", 6.0), ("O", 3.0)]);
-        expect(
-            "[Co(NH3)6]Cl3",
-            &[("Co", 1.0), ("N", 6.0), ("H", 18.0), ("Cl", 3.0)],
-        );
-        expect(
-            "(Fe0.5Ni0.5)0.5Cr0.5",
-            &[("Fe", 0.25), ("Ni", 0.25), ("Cr", 0.5)],
-        );
+        expect("[Co(NH3)6]Cl3", &[("Co", 1.0), ("N", 6.0), ("H", 18.0), ("Cl", 3.0)]);
+        expect("(Fe0.5Ni0.5)0.5Cr0.5", &[("Fe", 0.25), ("Ni", 0.25), ("Cr", 0.5)]);
         let deep = format!("{}Fe{}", "(".repeat(10_000), ")".repeat(10_000));
         expect(&deep, &[("Fe", 1.0)]);
     }
@@ -444,72 +365,26 @@ mod tests {
         ] {
             expect(s, &[("Cu", 1.0), ("S", 1.0), ("O", 9.0), ("H", 10.0)]);
         }
-        expect(
-            "Na2CO3.10H2O",
-            &[("Na", 2.0), ("C", 1.0), ("O", 13.0), ("H", 20.0)],
-        );
-        expect(
-            "Na2CO3.H2O",
-            &[("Na", 2.0), ("C", 1.0), ("O", 4.0), ("H", 2.0)],
-        );
-        expect(
-            "CaSO4.0.5H2O",
-            &[("Ca", 1.0), ("S", 1.0), ("O", 4.5), ("H", 1.0)],
-        );
-        expect(
-            "CaSO4·0.5H2O",
-            &[("Ca", 1.0), ("S", 1.0), ("O", 4.5), ("H", 1.0)],
-        );
-        expect(
-            "MgSO4.7H2O.KCl",
-            &[
-                ("Mg", 1.0),
-                ("S", 1.0),
-                ("O", 11.0),
-                ("H", 14.0),
-                ("K", 1.0),
-                ("Cl", 1.0),
-            ],
-        );
-        expect(
-            "(NH4)2SO4.FeSO4.6H2O",
-            &[
-                ("N", 2.0),
-                ("H", 20.0),
-                ("S", 2.0),
-                ("O", 14.0),
-                ("Fe", 1.0),
-            ],
-        );
-        expect(
-            "CaCl2·8NH3",
-            &[("Ca", 1.0), ("Cl", 2.0), ("N", 8.0), ("H", 24.0)],
-        );
+        expect("Na2CO3.10H2O", &[("Na", 2.0), ("C", 1.0), ("O", 13.0), ("H", 20.0)]);
+        expect("Na2CO3.H2O", &[("Na", 2.0), ("C", 1.0), ("O", 4.0), ("H", 2.0)]);
+        expect("CaSO4.0.5H2O", &[("Ca", 1.0), ("S", 1.0), ("O", 4.5), ("H", 1.0)]);
+        expect("CaSO4·0.5H2O", &[("Ca", 1.0), ("S", 1.0), ("O", 4.5), ("H", 1.0)]);
+        expect("MgSO4.7H2O.KCl", &[("Mg", 1.0), ("S", 1.0), ("O", 11.0), ("H", 14.0), ("K", 1.0), ("Cl", 1.0)]);
+        expect("(NH4)2SO4.FeSO4.6H2O", &[("N", 2.0), ("H", 20.0), ("S", 2.0), ("O", 14.0), ("Fe", 1.0)]);
+        expect("CaCl2·8NH3", &[("Ca", 1.0), ("Cl", 2.0), ("N", 8.0), ("H", 24.0)]);
         // Not hydrates: decimals.
-        expect(
-            "CaCl2.8NH3",
-            &[("Ca", 1.0), ("Cl", 2.8), ("N", 1.0), ("H", 3.0)],
-        );
+        expect("CaCl2.8NH3", &[("Ca", 1.0), ("Cl", 2.8), ("N", 1.0), ("H", 3.0)]);
         expect("Fe0.5H2O", &[("Fe", 0.5), ("H", 2.0), ("O", 1.0)]);
         expect("Li2.5H2O1", &[("Li", 2.5), ("H", 2.0), ("O", 1.0)]);
         expect("Li2.5H2O2", &[("Li", 2.5), ("H", 2.0), ("O", 2.0)]);
-        expect(
-            "Li2.5H2OF",
-            &[("Li", 2.5), ("H", 2.0), ("O", 1.0), ("F", 1.0)],
-        );
-        expect(
-            "CuSO4.5H2O.2",
-            &[("Cu", 1.0), ("S", 1.0), ("O", 4.7), ("H", 2.0)],
-        );
+        expect("Li2.5H2OF", &[("Li", 2.5), ("H", 2.0), ("O", 1.0), ("F", 1.0)]);
+        expect("CuSO4.5H2O.2", &[("Cu", 1.0), ("S", 1.0), ("O", 4.7), ("H", 2.0)]);
     }
 
     #[test]
     fn hydrate_water_counted() {
         let c = p("CuSO4·5H2O");
-        assert_eq!(
-            (c.amount("H"), c.amount("O"), c.amount("Cu")),
-            (10.0, 9.0, 1.0)
-        );
+        assert_eq!((c.amount("H"), c.amount("O"), c.amount("Cu")), (10.0, 9.0, 1.0));
         assert_eq!(p("CuSO4.5H2O"), c);
     }
 
@@ -524,101 +399,35 @@ mod tests {
     #[test]
     fn unknown_element() {
         let e = err("Xx2O");
-        assert_eq!(
-            e,
-            ChemError::UnknownElement {
-                symbol: "Xx".into(),
-                position: 0
-            }
-        );
+        assert_eq!(e, ChemError::UnknownElement { symbol: "Xx".into(), position: 0 });
         assert_eq!(e.to_string(), "unknown element 'Xx' at position 0");
-        assert!(matches!(
-            err("FeJ2"),
-            ChemError::UnknownElement { position: 2, .. }
-        ));
-        assert!(matches!(
-            err("CuSO4·5D2O"),
-            ChemError::UnknownElement { position: 7, .. }
-        ));
+        assert!(matches!(err("FeJ2"), ChemError::UnknownElement { position: 2, .. }));
+        assert!(matches!(err("CuSO4·5D2O"), ChemError::UnknownElement { position: 7, .. }));
     }
 
     #[test]
     fn unbalanced_brackets() {
-        assert_eq!(
-            err("Fe2(O3"),
-            ChemError::UnclosedBracket {
-                open: '(',
-                position: 3
-            }
-        );
-        assert_eq!(
-            err("Fe2O3)"),
-            ChemError::UnmatchedBracket {
-                close: ')',
-                position: 5
-            }
-        );
-        assert_eq!(
-            err("((Fe)"),
-            ChemError::UnclosedBracket {
-                open: '(',
-                position: 0
-            }
-        );
-        assert_eq!(
-            err("(Fe))2"),
-            ChemError::UnmatchedBracket {
-                close: ')',
-                position: 4
-            }
-        );
+        assert_eq!(err("Fe2(O3"), ChemError::UnclosedBracket { open: '(', position: 3 });
+        assert_eq!(err("Fe2O3)"), ChemError::UnmatchedBracket { close: ')', position: 5 });
+        assert_eq!(err("((Fe)"), ChemError::UnclosedBracket { open: '(', position: 0 });
+        assert_eq!(err("(Fe))2"), ChemError::UnmatchedBracket { close: ')', position: 4 });
         assert_eq!(
             err("K4[Fe(CN)6)"),
-            ChemError::MismatchedBracket {
-                open: '[',
-                open_position: 2,
-                close: ')',
-                position: 10
-            }
+            ChemError::MismatchedBracket { open: '[', open_position: 2, close: ')', position: 10 }
         );
-        assert_eq!(
-            err("Fe()2"),
-            ChemError::EmptyGroup {
-                open: '(',
-                close: ')',
-                position: 2
-            }
-        );
+        assert_eq!(err("Fe()2"), ChemError::EmptyGroup { open: '(', close: ')', position: 2 });
         assert!(err("Fe2(O3").to_string().contains("position 3"));
     }
 
     #[test]
     fn bad_amounts() {
-        assert_eq!(
-            err("Fe-1"),
-            ChemError::NegativeAmount {
-                text: "-1".into(),
-                position: Some(2)
-            }
-        );
-        assert_eq!(
-            err("Fe2O-0.5"),
-            ChemError::NegativeAmount {
-                text: "-0.5".into(),
-                position: Some(4)
-            }
-        );
+        assert_eq!(err("Fe-1"), ChemError::NegativeAmount { text: "-1".into(), position: Some(2) });
+        assert_eq!(err("Fe2O-0.5"), ChemError::NegativeAmount { text: "-0.5".into(), position: Some(4) });
         assert_eq!(err("Fe0"), ChemError::ZeroTotal);
         assert_eq!(err("Fe0O0.0"), ChemError::ZeroTotal);
         assert_eq!(err("(Fe2O3)0"), ChemError::ZeroTotal);
         let huge = format!("Fe{}", "9".repeat(400));
-        assert!(matches!(
-            err(&huge),
-            ChemError::InvalidAmount {
-                position: Some(2),
-                ..
-            }
-        ));
+        assert!(matches!(err(&huge), ChemError::InvalidAmount { position: Some(2), .. }));
         let overflow = format!("(Fe{})1{}", "9".repeat(300), "0".repeat(20));
         assert!(matches!(err(&overflow), ChemError::InvalidAmount { .. }));
     }
@@ -627,9 +436,7 @@ mod tests {
     fn empty_and_missing() {
         assert_eq!(err(""), ChemError::Empty);
         assert_eq!(err("   "), ChemError::Empty);
-        for s in [
-            "NaN", "nan", "NAN", " nan ", "inf", "-inf", "None", "null", "N/A",
-        ] {
+        for s in ["NaN", "nan", "NAN", " nan ", "inf", "-inf", "None", "null", "N/A"] {
             assert!(matches!(err(s), ChemError::MissingValue { .. }), "{s}");
         }
         expect("NNa", &[("N", 1.0), ("Na", 1.0)]);
@@ -639,99 +446,26 @@ mod tests {
     #[test]
     fn lowercase() {
         let e = err("fe2o3");
-        assert_eq!(
-            e,
-            ChemError::LowercaseSymbol {
-                text: "fe".into(),
-                position: 0,
-                suggestion: Some("Fe")
-            }
-        );
+        assert_eq!(e, ChemError::LowercaseSymbol { text: "fe".into(), position: 0, suggestion: Some("Fe") });
         assert!(e.to_string().contains("did you mean 'Fe'"), "{e}");
-        assert_eq!(
-            err("Fe2o3"),
-            ChemError::LowercaseSymbol {
-                text: "o".into(),
-                position: 3,
-                suggestion: Some("O")
-            }
-        );
-        assert_eq!(
-            err("nacl"),
-            ChemError::LowercaseSymbol {
-                text: "na".into(),
-                position: 0,
-                suggestion: Some("Na")
-            }
-        );
-        assert!(matches!(
-            err("xq"),
-            ChemError::LowercaseSymbol {
-                suggestion: None,
-                ..
-            }
-        ));
+        assert_eq!(err("Fe2o3"), ChemError::LowercaseSymbol { text: "o".into(), position: 3, suggestion: Some("O") });
+        assert_eq!(err("nacl"), ChemError::LowercaseSymbol { text: "na".into(), position: 0, suggestion: Some("Na") });
+        assert!(matches!(err("xq"), ChemError::LowercaseSymbol { suggestion: None, .. }));
     }
 
     #[test]
     fn syntax_errors_have_positions() {
-        assert!(matches!(
-            err("2H2O"),
-            ChemError::UnexpectedChar {
-                found: '2',
-                position: 0,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err("Fe2$"),
-            ChemError::UnexpectedChar {
-                found: '$',
-                position: 3,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err("CuSO4·"),
-            ChemError::UnexpectedEnd { position: 6, .. }
-        ));
-        assert!(matches!(
-            err("CuSO4··H2O"),
-            ChemError::UnexpectedChar { position: 6, .. }
-        ));
-        assert!(matches!(
-            err("·H2O"),
-            ChemError::UnexpectedChar {
-                found: '·',
-                position: 0,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err("Fe2 3"),
-            ChemError::UnexpectedChar {
-                found: '3',
-                position: 4,
-                ..
-            }
-        ));
-        assert!(matches!(
-            err("(CuSO4·5H2O)"),
-            ChemError::UnexpectedChar { position: 6, .. }
-        ));
-        assert!(matches!(
-            err("Fe2O3."),
-            ChemError::UnexpectedEnd { position: 6, .. }
-        ));
-        assert!(matches!(
-            err("Fe1e5"),
-            ChemError::LowercaseSymbol { position: 3, .. }
-        ));
+        assert!(matches!(err("2H2O"), ChemError::UnexpectedChar { found: '2', position: 0, .. }));
+        assert!(matches!(err("Fe2$"), ChemError::UnexpectedChar { found: '$', position: 3, .. }));
+        assert!(matches!(err("CuSO4·"), ChemError::UnexpectedEnd { position: 6, .. }));
+        assert!(matches!(err("CuSO4··H2O"), ChemError::UnexpectedChar { position: 6, .. }));
+        assert!(matches!(err("·H2O"), ChemError::UnexpectedChar { found: '·', position: 0, .. }));
+        assert!(matches!(err("Fe2 3"), ChemError::UnexpectedChar { found: '3', position: 4, .. }));
+        assert!(matches!(err("(CuSO4·5H2O)"), ChemError::UnexpectedChar { position: 6, .. }));
+        assert!(matches!(err("Fe2O3."), ChemError::UnexpectedEnd { position: 6, .. }));
+        assert!(matches!(err("Fe1e5"), ChemError::LowercaseSymbol { position: 3, .. }));
         // Positions count characters, not bytes.
-        assert!(matches!(
-            err("CuSO4·5Xx"),
-            ChemError::UnknownElement { position: 7, .. }
-        ));
+        assert!(matches!(err("CuSO4·5Xx"), ChemError::UnknownElement { position: 7, .. }));
     }
 
     #[test]
@@ -755,11 +489,7 @@ mod tests {
     #[test]
     fn throughput_steels() {
         let text = include_str!("../../data/matbench/steels_yield.csv");
-        let formulas: Vec<&str> = text
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split(',').next())
-            .collect();
+        let formulas: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
         let mut elements = 0;
         for _ in 0..50 {
             for f in &formulas {

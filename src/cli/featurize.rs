@@ -12,7 +12,11 @@ pub fn featurize(data: &Path, out: &Path, formula_col: &str, v: Verbosity) -> i3
                 eprintln!("{}: row {}: {}", data.display(), e.row, e.reason);
             }
             if rep.errors.len() > shown {
-                eprintln!("... and {} more bad rows (all have an `error` value in {})", rep.errors.len() - shown, out.display());
+                eprintln!(
+                    "... and {} more bad rows (all have an `error` value in {})",
+                    rep.errors.len() - shown,
+                    out.display()
+                );
             }
             if v != Verbosity::Quiet {
                 println!(

@@ -73,7 +73,9 @@ enum Command {
 pub fn dispatch(cli: Cli) -> i32 {
     let verbosity = progress::Verbosity::from_flags(cli.quiet, cli.verbose);
     match cli.command {
-        Command::Run { config, resume, out, allow_changed_config } => run::run(&config, resume, out, allow_changed_config, verbosity),
+        Command::Run { config, resume, out, allow_changed_config } => {
+            run::run(&config, resume, out, allow_changed_config, verbosity)
+        }
         Command::Validate { config } => validate::validate(&config),
         Command::Featurize { data, out, formula_col } => featurize::featurize(&data, &out, &formula_col, verbosity),
         Command::Doctor => match crucible::surrogate::torch_smoke_check() {

@@ -46,7 +46,11 @@ impl Observer for Progress {
         if self.verbosity == Verbosity::Quiet {
             return;
         }
-        eprintln!("run directory: {}{}", run_dir.display(), if done > 0 { format!(" (resuming after {done} evaluations)") } else { String::new() });
+        eprintln!(
+            "run directory: {}{}",
+            run_dir.display(),
+            if done > 0 { format!(" (resuming after {done} evaluations)") } else { String::new() }
+        );
         if std::io::stderr().is_terminal() {
             let bar = match budget.evaluations {
                 Some(n) => ProgressBar::new(n as u64),

@@ -94,7 +94,9 @@ fn print_summary(s: &Summary, config: &Path, v: Verbosity) {
         }
         table.push(row);
     }
-    let widths: Vec<usize> = (0..table[0].len()).map(|j| table.iter().map(|r| r.get(j).map_or(0, |c| c.chars().count())).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|j| table.iter().map(|r| r.get(j).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
+        .collect();
     for r in &table {
         let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("  {}", line.join("  ").trim_end());

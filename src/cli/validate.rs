@@ -12,7 +12,10 @@ pub fn validate(config: &Path) -> i32 {
             println!("space: {}", comp.space.dry_run(&mut rng));
             let props: Vec<String> = comp.properties.iter().map(|p| p.name.clone()).collect();
             println!("properties: {}", props.join(", "));
-            println!("objectives: {}", spec.objectives.iter().map(|o| format!("{} {:?}", o.property, o.goal)).collect::<Vec<_>>().join("; "));
+            println!(
+                "objectives: {}",
+                spec.objectives.iter().map(|o| format!("{} {:?}", o.property, o.goal)).collect::<Vec<_>>().join("; ")
+            );
             println!("optimizer: {:?}, initial {}, batch {}", spec.optimizer.kind, comp.initial, comp.batch_size);
             println!("run directory: {}", spec.output.dir.display());
             super::OK

@@ -79,10 +79,7 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.diagnostics.len();
-        let file = self
-            .diagnostics
-            .first()
-            .map_or("campaign file", |d| d.file.as_str());
+        let file = self.diagnostics.first().map_or("campaign file", |d| d.file.as_str());
         write!(f, "{file}: {n} problem{}", if n == 1 { "" } else { "s" })?;
         for d in &self.diagnostics {
             write!(f, "\n  {d}")?;
@@ -168,12 +165,8 @@ mod tests {
             "campaign.yaml:12:3: space.composition.components.Xx: unknown element 'Xx' \
              (expected an element symbol, alias or formula); did you mean 'Xe'?"
         );
-        let e = ConfigError {
-            diagnostics: vec![d.clone(), d],
-        };
-        assert!(e
-            .to_string()
-            .starts_with("campaign.yaml: 2 problems\n  campaign.yaml:12:3"));
+        let e = ConfigError { diagnostics: vec![d.clone(), d] };
+        assert!(e.to_string().starts_with("campaign.yaml: 2 problems\n  campaign.yaml:12:3"));
         assert_eq!(one_of(&["a", "b", "c"]), "a, b or c");
     }
 }

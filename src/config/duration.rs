@@ -24,18 +24,12 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let mut total = 0.0;
     let mut rest = t;
     while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (num, after) = rest.split_at(num_end);
         let after = after.trim_start();
-        let unit_end = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
+        let unit_end = after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_end);
-        let value: f64 = num
-            .parse()
-            .map_err(|_| format!("'{text}' is not a duration"))?;
+        let value: f64 = num.parse().map_err(|_| format!("'{text}' is not a duration"))?;
         let scale = UNITS
             .iter()
             .find(|(names, _)| names.contains(&unit))

@@ -15,9 +15,7 @@ pub fn element_symbols() -> &'static [&'static str] {
 
 /// Whether `formula` parses; the chemistry error's message if not.
 pub fn parse_formula(formula: &str) -> Result<(), String> {
-    crate::chem::Composition::parse(formula)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    crate::chem::Composition::parse(formula).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// Builds the space to find out whether it is feasible; on failure, the key path at fault
@@ -58,17 +56,8 @@ fn bracket_indices(path: &str) -> String {
 mod tests {
     #[test]
     fn brackets_numeric_segments() {
-        assert_eq!(
-            super::bracket_indices("space.parameters.2.range"),
-            "space.parameters[2].range"
-        );
-        assert_eq!(
-            super::bracket_indices("space.composition.forbidden.0.1"),
-            "space.composition.forbidden[0][1]"
-        );
-        assert_eq!(
-            super::bracket_indices("space.composition.components.Ni"),
-            "space.composition.components.Ni"
-        );
+        assert_eq!(super::bracket_indices("space.parameters.2.range"), "space.parameters[2].range");
+        assert_eq!(super::bracket_indices("space.composition.forbidden.0.1"), "space.composition.forbidden[0][1]");
+        assert_eq!(super::bracket_indices("space.composition.components.Ni"), "space.composition.components.Ni");
     }
 }

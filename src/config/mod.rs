@@ -61,25 +61,16 @@ pub struct Loaded {
 /// resolved against its folder. Errors carry every problem found.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::whole_file(&label, format!("cannot read the campaign file: {e}"))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::whole_file(&label, format!("cannot read the campaign file: {e}")))?;
     let base = path.parent().unwrap_or(Path::new(""));
     let (spec, value) = validate::campaign(&text, &label, base)?;
-    Ok(Loaded {
-        spec,
-        hash: canonical_hash(&value, &text),
-        text,
-    })
+    Ok(Loaded { spec, hash: canonical_hash(&value, &text), text })
 }
 
 /// Parses and validates campaign YAML held in memory; `file_label` names it in diagnostics
 /// and `base_dir` resolves relative input paths.
-pub fn parse_str(
-    text: &str,
-    file_label: &str,
-    base_dir: &Path,
-) -> Result<CampaignSpec, ConfigError> {
+pub fn parse_str(text: &str, file_label: &str, base_dir: &Path) -> Result<CampaignSpec, ConfigError> {
     validate::campaign(text, file_label, base_dir).map(|(spec, _)| spec)
 }
 

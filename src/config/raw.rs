@@ -44,13 +44,7 @@ impl Problem {
     }
 
     fn new(at: At, path: &str, message: impl Into<String>) -> Problem {
-        Problem {
-            at,
-            path: path.to_string(),
-            message: message.into(),
-            expected: None,
-            suggestion: None,
-        }
+        Problem { at, path: path.to_string(), message: message.into(), expected: None, suggestion: None }
     }
 
     /// Says what would have been accepted.
@@ -79,11 +73,7 @@ pub struct Map<'v> {
 impl<'v> Map<'v> {
     /// The value under `key`; `None` when absent or null (`key:` with nothing after it).
     pub fn get(&self, key: &str) -> Option<&'v Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
-            .filter(|v| !v.is_null())
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| *v).filter(|v| !v.is_null())
     }
 
     /// Whether `key` has a non-null value.
@@ -117,11 +107,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader for the document in `file` whose positions are `spans`.
     pub fn new(file: &'a str, spans: &'a Spans) -> Self {
-        Reader {
-            file,
-            spans,
-            diagnostics: Vec::new(),
-        }
+        Reader { file, spans, diagnostics: Vec::new() }
     }
 
     /// Records a problem.
@@ -159,11 +145,7 @@ impl<'a> Reader<'a> {
             self.report(wrong(path, v, "a mapping (key: value)"));
             return None;
         };
-        let mut map = Map {
-            path: path.to_string(),
-            entries: Vec::new(),
-            typo_of: Vec::new(),
-        };
+        let mut map = Map { path: path.to_string(), entries: Vec::new(), typo_of: Vec::new() };
         for (k, val) in m {
             let Some(key) = scalar_text(k) else {
                 self.report(Problem::key(path, "keys must be plain names").expected("a name"));
@@ -243,10 +225,7 @@ impl<'a> Reader<'a> {
         match v.as_f64() {
             Some(x) if x.is_finite() => Some(x),
             Some(x) => {
-                self.report(
-                    Problem::value(path, format!("{x} is not a finite number"))
-                        .expected("a finite number"),
-                );
+                self.report(Problem::value(path, format!("{x} is not a finite number")).expected("a finite number"));
                 None
             }
             None => {
@@ -284,10 +263,7 @@ impl<'a> Reader<'a> {
     pub fn count_at_least(&mut self, path: &str, v: &Value, min: u64) -> Option<usize> {
         let n = self.unsigned(path, v)?;
         if n < min {
-            self.report(
-                Problem::value(path, format!("{n} is too small"))
-                    .expected(format!("an integer ≥ {min}")),
-            );
+            self.report(Problem::value(path, format!("{n} is too small")).expected(format!("an integer ≥ {min}")));
             return None;
         }
         usize::try_from(n).ok()
@@ -343,9 +319,7 @@ impl<'a> Reader<'a> {
             Value::Sequence(s) => {
                 let n = s.len();
                 let items = if n == 1 { "item" } else { "items" };
-                self.report(
-                    Problem::value(path, format!("found a list of {n} {items}")).expected(expected),
-                );
+                self.report(Problem::value(path, format!("found a list of {n} {items}")).expected(expected));
                 return None;
             }
             _ => {
@@ -357,10 +331,7 @@ impl<'a> Reader<'a> {
         let hi = self.number(&spans::index(path, 1), &items[1]);
         let (lo, hi) = (lo?, hi?);
         if lo > hi {
-            self.report(
-                Problem::value(path, format!("min {lo} is greater than max {hi}"))
-                    .expected("min <= max"),
-            );
+            self.report(Problem::value(path, format!("min {lo} is greater than max {hi}")).expected("min <= max"));
             return None;
         }
         Some((lo, hi))
@@ -370,22 +341,13 @@ impl<'a> Reader<'a> {
     pub fn names(&mut self, path: &str, v: &Value) -> Option<Vec<String>> {
         let items = self.seq(path, v)?;
         let before = self.count();
-        let out: Vec<String> = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.name(&spans::index(path, i), item))
-            .collect();
+        let out: Vec<String> =
+            items.iter().enumerate().filter_map(|(i, item)| self.name(&spans::index(path, i), item)).collect();
         (self.count() == before).then_some(out)
     }
 
     /// One of a fixed set of words (`kind: bayesian`), with "did you mean".
-    pub fn word(
-        &mut self,
-        path: &str,
-        v: &Value,
-        words: &[&'static str],
-        what: &str,
-    ) -> Option<&'static str> {
+    pub fn word(&mut self, path: &str, v: &Value, words: &[&'static str], what: &str) -> Option<&'static str> {
         let s = self.string(path, v)?;
         if let Some(w) = words.iter().find(|w| **w == s) {
             return Some(w);

@@ -23,11 +23,7 @@ pub fn read_properties(r: &mut Reader, path: &str, v: &Value) -> Vec<PropertySpe
     let mut out = Vec::new();
     for (name, val) in m.entries() {
         let p = m.path(name);
-        let mut spec = PropertySpec {
-            name: name.clone(),
-            unit: None,
-            source: PropertySource::Oracle,
-        };
+        let mut spec = PropertySpec { name: name.clone(), unit: None, source: PropertySource::Oracle };
         if !val.is_null() {
             let Some(pm) = r.map(&p, val, Some(PROPERTY_KEYS)) else {
                 continue;
@@ -36,17 +32,12 @@ pub fn read_properties(r: &mut Reader, path: &str, v: &Value) -> Vec<PropertySpe
             match (pm.get("derived"), pm.get("column")) {
                 (Some(_), Some(_)) => {
                     r.report(
-                        Problem::key(
-                            &pm.path("column"),
-                            "'derived' and 'column' are mutually exclusive",
-                        )
-                        .expected("either a derived property or a column"),
+                        Problem::key(&pm.path("column"), "'derived' and 'column' are mutually exclusive")
+                            .expected("either a derived property or a column"),
                     );
                 }
                 (Some(d), None) => {
-                    if r.word(&pm.path("derived"), d, &["density"], "derived property")
-                        .is_some()
-                    {
+                    if r.word(&pm.path("derived"), d, &["density"], "derived property").is_some() {
                         spec.source = PropertySource::Derived(Derived::Density);
                     }
                 }
@@ -72,10 +63,7 @@ pub fn check_property(r: &mut Reader, path: &str, name: &str, props: &[PropertyS
     let expected = if names.is_empty() {
         "a property defined under 'properties'".to_string()
     } else {
-        format!(
-            "a property defined under 'properties': {}",
-            names.join(", ")
-        )
+        format!("a property defined under 'properties': {}", names.join(", "))
     };
     r.report(
         Problem::value(path, format!("property '{name}' is not defined"))
@@ -86,19 +74,12 @@ pub fn check_property(r: &mut Reader, path: &str, name: &str, props: &[PropertyS
 }
 
 fn property_of(r: &mut Reader, m: &Map, props: &[PropertySpec]) -> Option<String> {
-    let name = r
-        .require(m, "property", "a property name")
-        .and_then(|p| r.name(&m.path("property"), p))?;
+    let name = r.require(m, "property", "a property name").and_then(|p| r.name(&m.path("property"), p))?;
     check_property(r, &m.path("property"), &name, props).then_some(name)
 }
 
 /// Reads `objectives` (a non-empty list).
-pub fn read_objectives(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    props: &[PropertySpec],
-) -> Vec<Objective> {
+pub fn read_objectives(r: &mut Reader, path: &str, v: &Value, props: &[PropertySpec]) -> Vec<Objective> {
     let Some(items) = r.seq(path, v) else {
         return Vec::new();
     };
@@ -121,11 +102,8 @@ pub fn read_objectives(
         };
         if out.iter().any(|o| o.property == property) {
             r.report(
-                Problem::value(
-                    &m.path("property"),
-                    format!("property '{property}' has two objectives"),
-                )
-                .expected("one objective per property"),
+                Problem::value(&m.path("property"), format!("property '{property}' has two objectives"))
+                    .expected("one objective per property"),
             );
             continue;
         }
@@ -142,23 +120,16 @@ fn read_goal(r: &mut Reader, m: &Map, goal: &str) -> Option<Goal> {
     };
     for key in ["value", "tolerance", "min", "max"] {
         if m.has(key) && !allowed.contains(&key) {
-            r.report(
-                Problem::key(
-                    &m.path(key),
-                    format!("'{key}' does not apply to goal '{goal}'"),
-                )
-                .expected(match goal {
+            r.report(Problem::key(&m.path(key), format!("'{key}' does not apply to goal '{goal}'")).expected(
+                match goal {
                     "target" => "value and tolerance only",
                     "range" => "min and max only",
                     _ => "no value, tolerance, min or max for maximize/minimize",
-                }),
-            );
+                },
+            ));
         }
     }
-    let num = |r: &mut Reader, key: &str, what: &str| {
-        r.require(m, key, what)
-            .and_then(|v| r.number(&m.path(key), v))
-    };
+    let num = |r: &mut Reader, key: &str, what: &str| r.require(m, key, what).and_then(|v| r.number(&m.path(key), v));
     match goal {
         "maximize" => Some(Goal::Maximize),
         "minimize" => Some(Goal::Minimize),
@@ -168,21 +139,14 @@ fn read_goal(r: &mut Reader, m: &Map, goal: &str) -> Option<Goal> {
                 Some(t) => Some(r.positive(&m.path("tolerance"), t)?),
                 None => None,
             };
-            Some(Goal::Target {
-                value: value?,
-                tolerance,
-            })
+            Some(Goal::Target { value: value?, tolerance })
         }
         _ => {
-            let (min, max) = (
-                num(r, "min", "the range's lower end"),
-                num(r, "max", "the range's upper end"),
-            );
+            let (min, max) = (num(r, "min", "the range's lower end"), num(r, "max", "the range's upper end"));
             let (min, max) = (min?, max?);
             if min >= max {
                 r.report(
-                    Problem::value(&m.path("min"), format!("min {min} is not below max {max}"))
-                        .expected("min < max"),
+                    Problem::value(&m.path("min"), format!("min {min} is not below max {max}")).expected("min < max"),
                 );
                 return None;
             }
@@ -192,12 +156,7 @@ fn read_goal(r: &mut Reader, m: &Map, goal: &str) -> Option<Goal> {
 }
 
 /// Reads `constraints` (a list; may be empty).
-pub fn read_constraints(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    props: &[PropertySpec],
-) -> Vec<Constraint> {
+pub fn read_constraints(r: &mut Reader, path: &str, v: &Value, props: &[PropertySpec]) -> Vec<Constraint> {
     let Some(items) = r.seq(path, v) else {
         return Vec::new();
     };
@@ -211,16 +170,13 @@ pub fn read_constraints(
         let min = m.get("min").and_then(|v| r.number(&m.path("min"), v));
         let max = m.get("max").and_then(|v| r.number(&m.path("max"), v));
         if !m.has("min") && !m.has("max") {
-            r.report(
-                Problem::value(&p, "the constraint has no bound").expected("min, max or both"),
-            );
+            r.report(Problem::value(&p, "the constraint has no bound").expected("min, max or both"));
             continue;
         }
         if let (Some(lo), Some(hi)) = (min, max) {
             if lo > hi {
                 r.report(
-                    Problem::value(&m.path("min"), format!("min {lo} is greater than max {hi}"))
-                        .expected("min <= max"),
+                    Problem::value(&m.path("min"), format!("min {lo} is greater than max {hi}")).expected("min <= max"),
                 );
                 continue;
             }

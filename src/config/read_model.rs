@@ -7,38 +7,14 @@ use serde_yaml::Value;
 use super::raw::{Map, Problem, Reader};
 use super::read_goals::check_property;
 use super::spec::{
-    AcquisitionKind, AcquisitionSpec, Device, EarlyStopping, FinetuneSpec, Freeze, OptimizerKind,
-    OptimizerSpec, PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
-    UncertaintyMode, UncertaintySpec,
+    AcquisitionKind, AcquisitionSpec, Device, EarlyStopping, FinetuneSpec, Freeze, OptimizerKind, OptimizerSpec,
+    PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod, UncertaintyMode, UncertaintySpec,
 };
 
-const SURROGATE_KEYS: &[&str] = &[
-    "kind",
-    "pretrained",
-    "data",
-    "targets",
-    "finetune",
-    "uncertainty",
-    "device",
-];
-const FINETUNE_KEYS: &[&str] = &[
-    "freeze",
-    "epochs",
-    "lr",
-    "weight_decay",
-    "dropout",
-    "batch_size",
-    "optimizer",
-    "early_stopping",
-];
-const OPTIMIZER_KEYS: &[&str] = &[
-    "kind",
-    "initial",
-    "batch_size",
-    "acquisition",
-    "population",
-    "uncertainty",
-];
+const SURROGATE_KEYS: &[&str] = &["kind", "pretrained", "data", "targets", "finetune", "uncertainty", "device"];
+const FINETUNE_KEYS: &[&str] =
+    &["freeze", "epochs", "lr", "weight_decay", "dropout", "batch_size", "optimizer", "early_stopping"];
+const OPTIMIZER_KEYS: &[&str] = &["kind", "initial", "batch_size", "acquisition", "population", "uncertainty"];
 const ACQUISITIONS: &[&str] = &["ei", "log_ei", "ucb", "pi", "thompson", "ehvi", "parego"];
 /// Optimizer kinds, as written in the file.
 pub const OPTIMIZERS: &[&str] = &["bayesian", "genetic", "cmaes", "nsga2", "random"];
@@ -55,57 +31,28 @@ pub fn read_surrogate(
     let before = r.count();
     let kind = match m.get("kind") {
         None => Some(SurrogateKind::Finetuned),
-        Some(k) => r
-            .word(
-                &m.path("kind"),
-                k,
-                &["finetuned", "gp", "ensemble"],
-                "surrogate kind",
-            )
-            .map(|k| match k {
-                "gp" => SurrogateKind::Gp,
-                "ensemble" => SurrogateKind::Ensemble,
-                _ => SurrogateKind::Finetuned,
-            }),
+        Some(k) => r.word(&m.path("kind"), k, &["finetuned", "gp", "ensemble"], "surrogate kind").map(|k| match k {
+            "gp" => SurrogateKind::Gp,
+            "ensemble" => SurrogateKind::Ensemble,
+            _ => SurrogateKind::Finetuned,
+        }),
     };
-    let pretrained = m.get("pretrained").and_then(|p| {
-        existing(
-            r,
-            &m.path("pretrained"),
-            p,
-            base,
-            Path::is_dir,
-            "an existing checkpoint folder",
-        )
-    });
+    let pretrained = m
+        .get("pretrained")
+        .and_then(|p| existing(r, &m.path("pretrained"), p, base, Path::is_dir, "an existing checkpoint folder"));
     if kind == Some(SurrogateKind::Finetuned) && !m.has("pretrained") {
-        r.require(
-            &m,
-            "pretrained",
-            "a pretrained checkpoint folder to fine-tune, e.g. surrogates/base",
-        );
+        r.require(&m, "pretrained", "a pretrained checkpoint folder to fine-tune, e.g. surrogates/base");
     }
-    let data = m.get("data").and_then(|d| {
-        existing(
-            r,
-            &m.path("data"),
-            d,
-            base,
-            Path::is_file,
-            "an existing CSV or Parquet file",
-        )
-    });
+    let data = m
+        .get("data")
+        .and_then(|d| existing(r, &m.path("data"), d, base, Path::is_file, "an existing CSV or Parquet file"));
     let mut targets = BTreeMap::new();
     if let Some(t) = m.get("targets") {
         if let Some(tm) = r.map(&m.path("targets"), t, None) {
             for (prop, col) in tm.entries() {
                 let p = tm.path(prop);
                 let known = check_property(r, &p, prop, props);
-                let col = if col.is_null() {
-                    Some(prop.clone())
-                } else {
-                    r.name(&p, col)
-                };
+                let col = if col.is_null() { Some(prop.clone()) } else { r.name(&p, col) };
                 if let (true, Some(col)) = (known, col) {
                     targets.insert(prop.clone(), col);
                 }
@@ -116,28 +63,16 @@ pub fn read_surrogate(
         Some(f) => read_finetune(r, &m.path("finetune"), f).unwrap_or_default(),
         None => FinetuneSpec::default(),
     };
-    let uncertainty = m
-        .get("uncertainty")
-        .and_then(|u| read_uncertainty(r, &m.path("uncertainty"), u));
+    let uncertainty = m.get("uncertainty").and_then(|u| read_uncertainty(r, &m.path("uncertainty"), u));
     let device = match m.get("device") {
         None => Some(Device::Cpu),
-        Some(d) => r
-            .word(&m.path("device"), d, &["cpu", "cuda", "auto"], "device")
-            .map(|d| match d {
-                "cuda" => Device::Cuda,
-                "auto" => Device::Auto,
-                _ => Device::Cpu,
-            }),
+        Some(d) => r.word(&m.path("device"), d, &["cpu", "cuda", "auto"], "device").map(|d| match d {
+            "cuda" => Device::Cuda,
+            "auto" => Device::Auto,
+            _ => Device::Cpu,
+        }),
     };
-    let spec = SurrogateSpec {
-        kind: kind?,
-        pretrained,
-        data,
-        targets,
-        finetune,
-        uncertainty,
-        device: device?,
-    };
+    let spec = SurrogateSpec { kind: kind?, pretrained, data, targets, finetune, uncertainty, device: device? };
     (r.count() == before).then_some(spec)
 }
 
@@ -154,9 +89,8 @@ fn existing(
     let resolved = super::resolve(base, &s);
     if !exists(&resolved) {
         r.report(
-            Problem::value(path, format!("'{}' does not exist", resolved.display())).expected(
-                format!("{what}; relative paths are relative to the campaign file's folder"),
-            ),
+            Problem::value(path, format!("'{}' does not exist", resolved.display()))
+                .expected(format!("{what}; relative paths are relative to the campaign file's folder")),
         );
         return None;
     }
@@ -169,30 +103,20 @@ fn read_finetune(r: &mut Reader, path: &str, v: &Value) -> Option<FinetuneSpec> 
     if let Some(x) = m.get("freeze") {
         f.freeze = read_freeze(r, &m.path("freeze"), x).unwrap_or(f.freeze);
     }
-    let count = |r: &mut Reader, key: &str| {
-        m.get(key)
-            .and_then(|x| r.count_at_least(&m.path(key), x, 1))
-    };
+    let count = |r: &mut Reader, key: &str| m.get(key).and_then(|x| r.count_at_least(&m.path(key), x, 1));
     f.epochs = count(r, "epochs").unwrap_or(f.epochs);
     f.batch_size = count(r, "batch_size").unwrap_or(f.batch_size);
     if let Some(x) = m.get("lr") {
         f.lr = r.positive(&m.path("lr"), x).unwrap_or(f.lr);
     }
     if let Some(x) = m.get("weight_decay") {
-        f.weight_decay = fraction(r, &m, "weight_decay", x, f64::INFINITY, "a number >= 0")
-            .unwrap_or(f.weight_decay);
+        f.weight_decay = fraction(r, &m, "weight_decay", x, f64::INFINITY, "a number >= 0").unwrap_or(f.weight_decay);
     }
     if let Some(x) = m.get("dropout") {
-        f.dropout =
-            fraction(r, &m, "dropout", x, 1.0, "a probability in [0, 1)").unwrap_or(f.dropout);
+        f.dropout = fraction(r, &m, "dropout", x, 1.0, "a probability in [0, 1)").unwrap_or(f.dropout);
     }
     if let Some(x) = m.get("optimizer") {
-        f.optimizer = match r.word(
-            &m.path("optimizer"),
-            x,
-            &["adamw", "sgd"],
-            "training optimizer",
-        ) {
+        f.optimizer = match r.word(&m.path("optimizer"), x, &["adamw", "sgd"], "training optimizer") {
             Some("sgd") => TrainOptimizer::Sgd,
             _ => TrainOptimizer::AdamW,
         };
@@ -208,21 +132,12 @@ fn read_finetune(r: &mut Reader, path: &str, v: &Value) -> Option<FinetuneSpec> 
 }
 
 /// A number in `[0, below)`.
-fn fraction(
-    r: &mut Reader,
-    m: &Map,
-    key: &str,
-    v: &Value,
-    below: f64,
-    expected: &str,
-) -> Option<f64> {
+fn fraction(r: &mut Reader, m: &Map, key: &str, v: &Value, below: f64, expected: &str) -> Option<f64> {
     let x = r.number(&m.path(key), v)?;
     if (0.0..below).contains(&x) {
         return Some(x);
     }
-    r.report(
-        Problem::value(&m.path(key), format!("{x} is out of range")).expected(expected.to_string()),
-    );
+    r.report(Problem::value(&m.path(key), format!("{x} is out of range")).expected(expected.to_string()));
     None
 }
 
@@ -233,65 +148,41 @@ fn read_freeze(r: &mut Reader, path: &str, v: &Value) -> Option<Freeze> {
         return r.count_at_least(&m.path("top_k"), k, 1).map(Freeze::TopK);
     }
     let expected = &["backbone", "heads", "none"];
-    r.word(path, v, expected, "freeze strategy")
-        .map(|w| match w {
-            "heads" => Freeze::Heads,
-            "none" => Freeze::None,
-            _ => Freeze::Backbone,
-        })
+    r.word(path, v, expected, "freeze strategy").map(|w| match w {
+        "heads" => Freeze::Heads,
+        "none" => Freeze::None,
+        _ => Freeze::Backbone,
+    })
 }
 
 fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<UncertaintySpec> {
     let m = r.map(path, v, Some(&["method", "members"]))?;
     let method = r
         .require(&m, "method", "ensemble or gp")
-        .and_then(|x| {
-            r.word(
-                &m.path("method"),
-                x,
-                &["ensemble", "gp"],
-                "uncertainty method",
-            )
-        })
-        .map(|w| {
-            if w == "gp" {
-                UncertaintyMethod::Gp
-            } else {
-                UncertaintyMethod::Ensemble
-            }
-        });
+        .and_then(|x| r.word(&m.path("method"), x, &["ensemble", "gp"], "uncertainty method"))
+        .map(|w| if w == "gp" { UncertaintyMethod::Gp } else { UncertaintyMethod::Ensemble });
     let members = match m.get("members") {
         Some(x) => r.count_at_least(&m.path("members"), x, 2)?,
         None => 5,
     };
-    Some(UncertaintySpec {
-        method: method?,
-        members,
-    })
+    Some(UncertaintySpec { method: method?, members })
 }
 
 /// Reads `optimizer` (absent: every default). `objectives` is the number of objectives,
 /// which picks the default acquisition.
-pub fn read_optimizer(
-    r: &mut Reader,
-    path: &str,
-    v: Option<&Value>,
-    objectives: usize,
-) -> Option<OptimizerSpec> {
+pub fn read_optimizer(r: &mut Reader, path: &str, v: Option<&Value>, objectives: usize) -> Option<OptimizerSpec> {
     let empty = Value::Mapping(Default::default());
     let m = r.map(path, v.unwrap_or(&empty), Some(OPTIMIZER_KEYS))?;
     let before = r.count();
     let kind = match m.get("kind") {
         None => Some(OptimizerKind::Bayesian),
-        Some(k) => r
-            .word(&m.path("kind"), k, OPTIMIZERS, "optimizer kind")
-            .map(|k| match k {
-                "genetic" => OptimizerKind::Genetic,
-                "cmaes" => OptimizerKind::Cmaes,
-                "nsga2" => OptimizerKind::Nsga2,
-                "random" => OptimizerKind::Random,
-                _ => OptimizerKind::Bayesian,
-            }),
+        Some(k) => r.word(&m.path("kind"), k, OPTIMIZERS, "optimizer kind").map(|k| match k {
+            "genetic" => OptimizerKind::Genetic,
+            "cmaes" => OptimizerKind::Cmaes,
+            "nsga2" => OptimizerKind::Nsga2,
+            "random" => OptimizerKind::Random,
+            _ => OptimizerKind::Bayesian,
+        }),
     };
     let initial = match m.get("initial") {
         Some(x) => r.unsigned(&m.path("initial"), x).map(|n| n as usize),
@@ -301,86 +192,44 @@ pub fn read_optimizer(
         Some(x) => r.count_at_least(&m.path("batch_size"), x, 1),
         None => Some(4),
     };
-    let population = m
-        .get("population")
-        .and_then(|x| r.count_at_least(&m.path("population"), x, 2));
+    let population = m.get("population").and_then(|x| r.count_at_least(&m.path("population"), x, 2));
     let kind = kind?;
-    let evolutionary = matches!(
-        kind,
-        OptimizerKind::Genetic | OptimizerKind::Cmaes | OptimizerKind::Nsga2
-    );
+    let evolutionary = matches!(kind, OptimizerKind::Genetic | OptimizerKind::Cmaes | OptimizerKind::Nsga2);
     let kind_name = OPTIMIZERS[kind as usize];
     let only = |r: &mut Reader, key: &str, ok: bool, for_what: &str| {
         if m.has(key) && !ok {
             r.report(
-                Problem::key(
-                    &m.path(key),
-                    format!("'{key}' does not apply to optimizer '{kind_name}'"),
-                )
-                .expected(format!("'{key}' only with {for_what}")),
+                Problem::key(&m.path(key), format!("'{key}' does not apply to optimizer '{kind_name}'"))
+                    .expected(format!("'{key}' only with {for_what}")),
             );
         }
     };
     if matches!(kind, OptimizerKind::Genetic | OptimizerKind::Cmaes) && objectives > 1 {
         r.report(
-            Problem::value(
-                &m.path("kind"),
-                format!("'{kind_name}' optimises one objective; there are {objectives}"),
-            )
-            .expected("nsga2 or bayesian for several objectives"),
+            Problem::value(&m.path("kind"), format!("'{kind_name}' optimises one objective; there are {objectives}"))
+                .expected("nsga2 or bayesian for several objectives"),
         );
     }
-    only(
-        r,
-        "acquisition",
-        kind == OptimizerKind::Bayesian,
-        "kind: bayesian",
-    );
-    only(
-        r,
-        "population",
-        evolutionary,
-        "kind: genetic, cmaes or nsga2",
-    );
-    only(
-        r,
-        "uncertainty",
-        evolutionary,
-        "kind: genetic, cmaes or nsga2",
-    );
+    only(r, "acquisition", kind == OptimizerKind::Bayesian, "kind: bayesian");
+    only(r, "population", evolutionary, "kind: genetic, cmaes or nsga2");
+    only(r, "uncertainty", evolutionary, "kind: genetic, cmaes or nsga2");
     let acquisition = if kind != OptimizerKind::Bayesian {
         None
     } else if let Some(a) = m.get("acquisition") {
         read_acquisition(r, &m.path("acquisition"), a, objectives)
     } else {
-        let kind = if objectives > 1 {
-            AcquisitionKind::Ehvi
-        } else {
-            AcquisitionKind::LogEi
-        };
+        let kind = if objectives > 1 { AcquisitionKind::Ehvi } else { AcquisitionKind::LogEi };
         Some(AcquisitionSpec { kind })
     };
     let uncertainty = match m.get("uncertainty") {
         Some(u) if evolutionary => read_mode(r, &m.path("uncertainty"), u),
         _ => None,
     };
-    let spec = OptimizerSpec {
-        kind,
-        initial: initial?,
-        batch_size: batch_size?,
-        acquisition,
-        population,
-        uncertainty,
-    };
+    let spec = OptimizerSpec { kind, initial: initial?, batch_size: batch_size?, acquisition, population, uncertainty };
     (r.count() == before).then_some(spec)
 }
 
-fn read_acquisition(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    objectives: usize,
-) -> Option<AcquisitionSpec> {
+fn read_acquisition(r: &mut Reader, path: &str, v: &Value, objectives: usize) -> Option<AcquisitionSpec> {
     // `acquisition: log_ei` or `acquisition: {kind: ucb, beta: 2}`.
     let (kind_path, kind_value, m) = match v {
         Value::Mapping(_) => {
@@ -391,9 +240,7 @@ fn read_acquisition(
         _ => (path.to_string(), v, None),
     };
     let name = r.word(&kind_path, kind_value, ACQUISITIONS, "acquisition")?;
-    let beta = m
-        .as_ref()
-        .and_then(|m| m.get("beta").map(|b| (m.path("beta"), b)));
+    let beta = m.as_ref().and_then(|m| m.get("beta").map(|b| (m.path("beta"), b)));
     if name != "ucb" {
         if let Some((bp, _)) = &beta {
             r.report(Problem::key(bp, "'beta' only applies to acquisition 'ucb'"));
@@ -416,11 +263,8 @@ fn read_acquisition(
     let multi = matches!(kind, AcquisitionKind::Ehvi | AcquisitionKind::Parego);
     if multi && objectives < 2 {
         r.report(
-            Problem::value(
-                &kind_path,
-                format!("'{name}' needs two or more objectives; there is {objectives}"),
-            )
-            .expected("ei, log_ei, ucb, pi or thompson for one objective"),
+            Problem::value(&kind_path, format!("'{name}' needs two or more objectives; there is {objectives}"))
+                .expected("ei, log_ei, ucb, pi or thompson for one objective"),
         );
         return None;
     }
@@ -437,16 +281,8 @@ fn read_mode(r: &mut Reader, path: &str, v: &Value) -> Option<UncertaintyMode> {
         }
         _ => (path.to_string(), v, None),
     };
-    let name = r.word(
-        &kind_path,
-        kind_value,
-        &["mean", "lcb", "ucb"],
-        "uncertainty mode",
-    )?;
-    let kappa = match m
-        .as_ref()
-        .and_then(|m| m.get("kappa").map(|k| (m.path("kappa"), k)))
-    {
+    let name = r.word(&kind_path, kind_value, &["mean", "lcb", "ucb"], "uncertainty mode")?;
+    let kappa = match m.as_ref().and_then(|m| m.get("kappa").map(|k| (m.path("kappa"), k))) {
         Some((kp, _)) if name == "mean" => {
             r.report(Problem::key(&kp, "'kappa' does not apply to 'mean'"));
             return None;

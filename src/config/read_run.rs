@@ -8,26 +8,16 @@ use serde_yaml::Value;
 use super::diagnostics::suggest;
 use super::raw::{Problem, Reader};
 use super::read_goals::check_property;
-use super::spec::{
-    Budget, CommandSpec, Launcher, OracleSpec, OutputSpec, PropertySource, PropertySpec, SlurmSpec,
-};
+use super::spec::{Budget, CommandSpec, Launcher, OracleSpec, OutputSpec, PropertySource, PropertySpec, SlurmSpec};
 
 const ORACLE_KEYS: &[&str] = &["kind", "path", "command", "functions"];
 const ORACLES: &[&str] = &["surrogate", "table", "command", "function"];
-const COMMAND_KEYS: &[&str] = &[
-    "argv", "timeout", "retries", "parallel", "launcher", "slurm",
-];
+const COMMAND_KEYS: &[&str] = &["argv", "timeout", "retries", "parallel", "launcher", "slurm"];
 const SLURM_KEYS: &[&str] = &["partition", "time", "cpus_per_task", "mem", "extra_args"];
 const BUDGET_KEYS: &[&str] = &["evaluations", "iterations", "wall_time"];
 
 /// Reads `oracle`; `oracle: surrogate` is short for `oracle: {kind: surrogate}`.
-pub fn read_oracle(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    base: &Path,
-    props: &[PropertySpec],
-) -> Option<OracleSpec> {
+pub fn read_oracle(r: &mut Reader, path: &str, v: &Value, base: &Path, props: &[PropertySpec]) -> Option<OracleSpec> {
     if let Value::String(_) = v {
         return match r.word(path, v, ORACLES, "oracle kind")? {
             "surrogate" => Some(OracleSpec::Surrogate),
@@ -45,18 +35,11 @@ pub fn read_oracle(
     let kind = r
         .require(&m, "kind", "surrogate, table, command or function")
         .and_then(|k| r.word(&m.path("kind"), k, ORACLES, "oracle kind"))?;
-    for (key, owner) in [
-        ("path", "table"),
-        ("command", "command"),
-        ("functions", "function"),
-    ] {
+    for (key, owner) in [("path", "table"), ("command", "command"), ("functions", "function")] {
         if m.has(key) && kind != owner {
             r.report(
-                Problem::key(
-                    &m.path(key),
-                    format!("'{key}' does not apply to oracle '{kind}'"),
-                )
-                .expected(format!("'{key}' only with kind: {owner}")),
+                Problem::key(&m.path(key), format!("'{key}' does not apply to oracle '{kind}'"))
+                    .expected(format!("'{key}' only with kind: {owner}")),
             );
         }
     }
@@ -68,34 +51,25 @@ pub fn read_oracle(
                 None => None,
             };
             if let Some(p) = path.as_ref().filter(|p| !p.is_file()) {
-                r.report(Problem::value(&m.path("path"), format!("table '{}' does not exist", p.display()))
-                    .expected("an existing CSV or Parquet file; relative paths are relative to the campaign file's folder"));
+                r.report(Problem::value(&m.path("path"), format!("table '{}' does not exist", p.display())).expected(
+                    "an existing CSV or Parquet file; relative paths are relative to the campaign file's folder",
+                ));
                 return None;
             }
             Some(OracleSpec::Table { path })
         }
         "command" => {
-            let c = r.require(
-                &m,
-                "command",
-                "{argv: [program, args...], timeout, parallel, launcher}",
-            )?;
+            let c = r.require(&m, "command", "{argv: [program, args...], timeout, parallel, launcher}")?;
             read_command(r, &m.path("command"), c).map(OracleSpec::Command)
         }
         _ => {
             let f = r.require(&m, "functions", "a mapping of property: function name")?;
-            read_functions(r, &m.path("functions"), f, props)
-                .map(|functions| OracleSpec::Function { functions })
+            read_functions(r, &m.path("functions"), f, props).map(|functions| OracleSpec::Function { functions })
         }
     }
 }
 
-fn read_functions(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    props: &[PropertySpec],
-) -> Option<BTreeMap<String, String>> {
+fn read_functions(r: &mut Reader, path: &str, v: &Value, props: &[PropertySpec]) -> Option<BTreeMap<String, String>> {
     let m = r.map(path, v, None)?;
     let before = r.count();
     let names = crate::oracle::functions::NAMES;
@@ -106,11 +80,8 @@ fn read_functions(
             let source = props.iter().find(|x| &x.name == prop).map(|x| &x.source);
             if source != Some(&PropertySource::Oracle) {
                 r.report(
-                    Problem::key(
-                        &p,
-                        format!("property '{prop}' is derived or read from a column, not measured"),
-                    )
-                    .expected("a property without 'derived' or 'column'"),
+                    Problem::key(&p, format!("property '{prop}' is derived or read from a column, not measured"))
+                        .expected("a property without 'derived' or 'column'"),
                 );
             }
         }
@@ -134,9 +105,7 @@ fn read_functions(
 fn read_command(r: &mut Reader, path: &str, v: &Value) -> Option<CommandSpec> {
     let m = r.map(path, v, Some(COMMAND_KEYS))?;
     let before = r.count();
-    let argv = r
-        .require(&m, "argv", "a list: [program, arg, ...]")
-        .and_then(|a| r.names(&m.path("argv"), a));
+    let argv = r.require(&m, "argv", "a list: [program, arg, ...]").and_then(|a| r.names(&m.path("argv"), a));
     if argv.as_ref().is_some_and(Vec::is_empty) {
         r.report(Problem::value(&m.path("argv"), "empty command").expected("[program, arg, ...]"));
     }
@@ -144,9 +113,7 @@ fn read_command(r: &mut Reader, path: &str, v: &Value) -> Option<CommandSpec> {
         Some(t) => r.duration(&m.path("timeout"), t),
         None => Some(std::time::Duration::from_secs(3600)),
     };
-    let retries = m
-        .get("retries")
-        .and_then(|x| r.unsigned(&m.path("retries"), x));
+    let retries = m.get("retries").and_then(|x| r.unsigned(&m.path("retries"), x));
     let parallel = match m.get("parallel") {
         Some(x) => r.count_at_least(&m.path("parallel"), x, 1),
         None => Some(1),
@@ -156,15 +123,10 @@ fn read_command(r: &mut Reader, path: &str, v: &Value) -> Option<CommandSpec> {
         None => Some("local"),
     };
     let launcher = match launcher {
-        Some("slurm") => m.get("slurm").map_or(Some(SlurmSpec::default()), |s| {
-            read_slurm(r, &m.path("slurm"), s)
-        }),
+        Some("slurm") => m.get("slurm").map_or(Some(SlurmSpec::default()), |s| read_slurm(r, &m.path("slurm"), s)),
         _ => {
             if m.has("slurm") && launcher.is_some() {
-                r.report(Problem::key(
-                    &m.path("slurm"),
-                    "'slurm' settings need launcher: slurm",
-                ));
+                r.report(Problem::key(&m.path("slurm"), "'slurm' settings need launcher: slurm"));
             }
             None
         }
@@ -190,10 +152,7 @@ fn read_slurm(r: &mut Reader, path: &str, v: &Value) -> Option<SlurmSpec> {
             .and_then(|c| r.count_at_least(&m.path("cpus_per_task"), c, 1))
             .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
         mem: text(r, "mem"),
-        extra_args: m
-            .get("extra_args")
-            .and_then(|a| r.names(&m.path("extra_args"), a))
-            .unwrap_or_default(),
+        extra_args: m.get("extra_args").and_then(|a| r.names(&m.path("extra_args"), a)).unwrap_or_default(),
     })
 }
 
@@ -214,9 +173,7 @@ pub fn read_budget(r: &mut Reader, path: &str, v: &Value) -> Option<Budget> {
     let budget = Budget {
         evaluations: count(r, "evaluations"),
         iterations: count(r, "iterations"),
-        wall_time: m
-            .get("wall_time")
-            .and_then(|t| r.duration(&m.path("wall_time"), t)),
+        wall_time: m.get("wall_time").and_then(|t| r.duration(&m.path("wall_time"), t)),
     };
     if !BUDGET_KEYS.iter().any(|k| m.has(k) || m.mistyped(k)) {
         r.report(
@@ -229,18 +186,11 @@ pub fn read_budget(r: &mut Reader, path: &str, v: &Value) -> Option<Budget> {
 
 /// Reads `output` (absent: `runs/<name>`). The directory is kept as written: relative paths
 /// are relative to the working directory, not to the campaign file.
-pub fn read_output(
-    r: &mut Reader,
-    path: &str,
-    v: Option<&Value>,
-    name: Option<&str>,
-) -> Option<OutputSpec> {
+pub fn read_output(r: &mut Reader, path: &str, v: Option<&Value>, name: Option<&str>) -> Option<OutputSpec> {
     let dir = match v {
         Some(v) => {
             let m = r.map(path, v, Some(&["dir"]))?;
-            m.get("dir")
-                .and_then(|d| r.string(&m.path("dir"), d))
-                .map(PathBuf::from)
+            m.get("dir").and_then(|d| r.string(&m.path("dir"), d)).map(PathBuf::from)
         }
         None => None,
     };

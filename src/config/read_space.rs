@@ -10,20 +10,12 @@ use super::external;
 use super::raw::{Map, Problem, Reader};
 use super::spans::index;
 use crate::space::spec::{
-    AliasSpec, ComponentSpec, DesignSpec, MixtureSpec, PoolSpec, PrototypeSpec, SpaceSpec,
-    StructureSpec,
+    AliasSpec, ComponentSpec, DesignSpec, MixtureSpec, PoolSpec, PrototypeSpec, SpaceSpec, StructureSpec,
 };
 
 const SPACE_KEYS: &[&str] = &["composition", "structure", "parameters", "pool", "aliases"];
-const MIXTURE_KEYS: &[&str] = &[
-    "components",
-    "balance",
-    "max_components",
-    "min_components",
-    "resolution",
-    "forbidden",
-    "charge_balance",
-];
+const MIXTURE_KEYS: &[&str] =
+    &["components", "balance", "max_components", "min_components", "resolution", "forbidden", "charge_balance"];
 const STRUCTURE_KEYS: &[&str] = &["prototype", "sites", "charge_balance"];
 const POOL_KEYS: &[&str] = &["path", "inputs"];
 const COMPONENT_EXPECTED: &str = "an element symbol, alias or formula";
@@ -36,13 +28,8 @@ pub fn read(r: &mut Reader, path: &str, v: &Value, base: &Path) -> Option<SpaceS
         for other in ["composition", "structure", "parameters", "aliases"] {
             if m.has(other) {
                 r.report(
-                    Problem::key(
-                        &m.path(other),
-                        format!("'{other}' cannot be used with 'pool'"),
-                    )
-                    .expected(
-                        "either a pool or a designed space (composition/structure + parameters)",
-                    ),
+                    Problem::key(&m.path(other), format!("'{other}' cannot be used with 'pool'"))
+                        .expected("either a pool or a designed space (composition/structure + parameters)"),
                 );
             }
         }
@@ -50,42 +37,28 @@ pub fn read(r: &mut Reader, path: &str, v: &Value, base: &Path) -> Option<SpaceS
         return pool.filter(|_| r.count() == before).map(SpaceSpec::Pool);
     }
     if m.has("composition") && m.has("structure") {
-        r.report(Problem::key(&m.path("structure"), "'composition' and 'structure' are mutually exclusive")
-            .expected("one of composition or structure (a structure derives its composition from its sites)"));
-    }
-    if !["composition", "structure", "parameters"]
-        .iter()
-        .any(|k| m.has(k))
-    {
         r.report(
-            Problem::value(&m.path, "the space is empty")
-                .expected("composition, structure or parameters, or a pool"),
+            Problem::key(&m.path("structure"), "'composition' and 'structure' are mutually exclusive")
+                .expected("one of composition or structure (a structure derives its composition from its sites)"),
+        );
+    }
+    if !["composition", "structure", "parameters"].iter().any(|k| m.has(k)) {
+        r.report(
+            Problem::value(&m.path, "the space is empty").expected("composition, structure or parameters, or a pool"),
         );
         return None;
     }
-    let aliases = m
-        .get("aliases")
-        .map(|a| read_aliases(r, &m.path("aliases"), a))
-        .unwrap_or_default();
+    let aliases = m.get("aliases").map(|a| read_aliases(r, &m.path("aliases"), a)).unwrap_or_default();
     let composition = m.get("composition").and_then(|c| {
         let cm = r.map(&m.path("composition"), c, Some(MIXTURE_KEYS))?;
         read_mixture(r, &cm, &aliases)
     });
-    let structure = m
-        .get("structure")
-        .and_then(|s| read_structure(r, &m.path("structure"), s, &aliases));
+    let structure = m.get("structure").and_then(|s| read_structure(r, &m.path("structure"), s, &aliases));
     let parameters = m
         .get("parameters")
-        .map(|p| {
-            super::read_params::read_parameters(r, &m.path("parameters"), p, composition.as_ref())
-        })
+        .map(|p| super::read_params::read_parameters(r, &m.path("parameters"), p, composition.as_ref()))
         .unwrap_or_default();
-    let design = DesignSpec {
-        composition,
-        structure,
-        parameters,
-        aliases,
-    };
+    let design = DesignSpec { composition, structure, parameters, aliases };
     (r.count() == before).then_some(SpaceSpec::Design(design))
 }
 
@@ -105,36 +78,20 @@ fn read_aliases(r: &mut Reader, path: &str, v: &Value) -> BTreeMap<String, Alias
         }
         let alias = match val {
             Value::Mapping(_) => r.map(&p, val, Some(&["formula", "charge"])).and_then(|am| {
-                let formula = r
-                    .require(&am, "formula", "a formula, e.g. CH5N2")
-                    .and_then(|f| r.string(&am.path("formula"), f));
-                let charge = am
-                    .get("charge")
-                    .and_then(|c| r.integer(&am.path("charge"), c));
+                let formula =
+                    r.require(&am, "formula", "a formula, e.g. CH5N2").and_then(|f| r.string(&am.path("formula"), f));
+                let charge = am.get("charge").and_then(|c| r.integer(&am.path("charge"), c));
                 let charge = charge.and_then(|c| i32::try_from(c).ok());
-                Some(AliasSpec {
-                    formula: formula?,
-                    charge,
-                })
+                Some(AliasSpec { formula: formula?, charge })
             }),
-            _ => r.string(&p, val).map(|formula| AliasSpec {
-                formula,
-                charge: None,
-            }),
+            _ => r.string(&p, val).map(|formula| AliasSpec { formula, charge: None }),
         };
         let Some(alias) = alias else { continue };
-        let fpath = if matches!(val, Value::Mapping(_)) {
-            m.path(name) + ".formula"
-        } else {
-            p.clone()
-        };
+        let fpath = if matches!(val, Value::Mapping(_)) { m.path(name) + ".formula" } else { p.clone() };
         if let Err(e) = external::parse_formula(&alias.formula) {
             r.report(
-                Problem::value(
-                    &fpath,
-                    format!("'{}' is not a valid formula: {e}", alias.formula),
-                )
-                .expected("a formula such as CH5N2"),
+                Problem::value(&fpath, format!("'{}' is not a valid formula: {e}", alias.formula))
+                    .expected("a formula such as CH5N2"),
             );
             continue;
         }
@@ -144,11 +101,7 @@ fn read_aliases(r: &mut Reader, path: &str, v: &Value) -> BTreeMap<String, Alias
 }
 
 /// Reads a mixture from an already key-checked mapping.
-fn read_mixture(
-    r: &mut Reader,
-    m: &Map,
-    aliases: &BTreeMap<String, AliasSpec>,
-) -> Option<MixtureSpec> {
+fn read_mixture(r: &mut Reader, m: &Map, aliases: &BTreeMap<String, AliasSpec>) -> Option<MixtureSpec> {
     let before = r.count();
     let mut mix = MixtureSpec::default();
     if let Some(c) = r.require(m, "components", "a mapping of component: [min, max]") {
@@ -160,10 +113,7 @@ fn read_mixture(
             mix.balance = Some(name);
         }
     }
-    let count = |r: &mut Reader, key: &str| {
-        m.get(key)
-            .and_then(|v| r.count_at_least(&m.path(key), v, 1))
-    };
+    let count = |r: &mut Reader, key: &str| m.get(key).and_then(|v| r.count_at_least(&m.path(key), v, 1));
     mix.max_components = count(r, "max_components");
     mix.min_components = count(r, "min_components");
     if let (Some(lo), Some(hi)) = (mix.min_components, mix.max_components) {
@@ -201,20 +151,12 @@ fn read_mixture(
         mix.forbidden = read_forbidden(r, &m.path("forbidden"), v, &known);
     }
     if mix.components.is_empty() && mix.balance.is_none() && r.count() == before {
-        r.report(
-            Problem::value(&m.path, "the mixture has no components")
-                .expected("at least one component"),
-        );
+        r.report(Problem::value(&m.path, "the mixture has no components").expected("at least one component"));
     }
     (r.count() == before).then_some(mix)
 }
 
-fn read_components(
-    r: &mut Reader,
-    path: &str,
-    v: &Value,
-    aliases: &BTreeMap<String, AliasSpec>,
-) -> Vec<ComponentSpec> {
+fn read_components(r: &mut Reader, path: &str, v: &Value, aliases: &BTreeMap<String, AliasSpec>) -> Vec<ComponentSpec> {
     let Some(m) = r.map(path, v, None) else {
         return Vec::new();
     };
@@ -233,11 +175,7 @@ fn read_components(
             continue;
         }
         if ok {
-            out.push(ComponentSpec {
-                name: name.clone(),
-                min,
-                max,
-            });
+            out.push(ComponentSpec { name: name.clone(), min, max });
         }
     }
     out
@@ -251,25 +189,15 @@ enum At {
 }
 
 /// Checks that `name` is an alias, an element or a parseable formula.
-fn check_component(
-    r: &mut Reader,
-    path: &str,
-    name: &str,
-    aliases: &BTreeMap<String, AliasSpec>,
-    at: At,
-) -> bool {
+fn check_component(r: &mut Reader, path: &str, name: &str, aliases: &BTreeMap<String, AliasSpec>, at: At) -> bool {
     if aliases.contains_key(name) || external::is_element(name) {
         return true;
     }
-    let looks_like_symbol =
-        name.chars().count() <= 3 && name.chars().all(|c| c.is_ascii_alphabetic());
+    let looks_like_symbol = name.chars().count() <= 3 && name.chars().all(|c| c.is_ascii_alphabetic());
     let problem = match external::parse_formula(name) {
         Ok(()) => return true,
         Err(_) if looks_like_symbol => {
-            let cands = external::element_symbols()
-                .iter()
-                .copied()
-                .chain(aliases.keys().map(String::as_str));
+            let cands = external::element_symbols().iter().copied().chain(aliases.keys().map(String::as_str));
             let near = suggest(name, cands);
             (format!("unknown element '{name}'"), near)
         }
@@ -305,12 +233,9 @@ fn read_forbidden(r: &mut Reader, path: &str, v: &Value, known: &[&str]) -> Vec<
             if !known.contains(&name.as_str()) {
                 ok = false;
                 r.report(
-                    Problem::value(
-                        &index(&p, j),
-                        format!("'{name}' is not a component of this mixture"),
-                    )
-                    .expected("a component listed in 'components' or the balance")
-                    .suggestion(suggest(name, known.iter().copied())),
+                    Problem::value(&index(&p, j), format!("'{name}' is not a component of this mixture"))
+                        .expected("a component listed in 'components' or the balance")
+                        .suggestion(suggest(name, known.iter().copied())),
                 );
             }
         }
@@ -330,18 +255,10 @@ fn read_structure(
     let m = r.map(path, v, Some(STRUCTURE_KEYS))?;
     let before = r.count();
     let prototype = r
-        .require(
-            &m,
-            "prototype",
-            "a prototype name (perovskite, spinel, rocksalt) or {sites: {A: 1, ...}}",
-        )
+        .require(&m, "prototype", "a prototype name (perovskite, spinel, rocksalt) or {sites: {A: 1, ...}}")
         .and_then(|p| read_prototype(r, &m.path("prototype"), p));
     let mut sites = Vec::new();
-    if let Some(s) = r.require(
-        &m,
-        "sites",
-        "a mapping of site: {component: [min, max], ...}",
-    ) {
+    if let Some(s) = r.require(&m, "sites", "a mapping of site: {component: [min, max], ...}") {
         if let Some(sm) = r.map(&m.path("sites"), s, None) {
             for (site, val) in sm.entries() {
                 let p = sm.path(site);
@@ -356,15 +273,9 @@ fn read_structure(
                 } else {
                     let components = read_components(r, &p, val, aliases);
                     if components.is_empty() && site_map.entries().is_empty() {
-                        r.report(
-                            Problem::value(&p, "the site has no components")
-                                .expected("at least one component"),
-                        );
+                        r.report(Problem::value(&p, "the site has no components").expected("at least one component"));
                     }
-                    Some(MixtureSpec {
-                        components,
-                        ..MixtureSpec::default()
-                    })
+                    Some(MixtureSpec { components, ..MixtureSpec::default() })
                 };
                 if let Some(mix) = mix {
                     sites.push((site.clone(), mix));
@@ -372,14 +283,8 @@ fn read_structure(
             }
         }
     }
-    let charge_balance = m
-        .get("charge_balance")
-        .and_then(|c| r.boolean(&m.path("charge_balance"), c));
-    let spec = StructureSpec {
-        prototype: prototype?,
-        sites,
-        charge_balance: charge_balance.unwrap_or(false),
-    };
+    let charge_balance = m.get("charge_balance").and_then(|c| r.boolean(&m.path("charge_balance"), c));
+    let spec = StructureSpec { prototype: prototype?, sites, charge_balance: charge_balance.unwrap_or(false) };
     (r.count() == before).then_some(spec)
 }
 
@@ -405,9 +310,7 @@ fn read_prototype(r: &mut Reader, path: &str, v: &Value) -> Option<PrototypeSpec
 
 fn read_pool(r: &mut Reader, path: &str, v: &Value, base: &Path) -> Option<PoolSpec> {
     let m = r.map(path, v, Some(POOL_KEYS))?;
-    let file = r
-        .require(&m, "path", "the pool file (CSV or Parquet)")
-        .and_then(|p| r.string(&m.path("path"), p));
+    let file = r.require(&m, "path", "the pool file (CSV or Parquet)").and_then(|p| r.string(&m.path("path"), p));
     let inputs = m.get("inputs").and_then(|i| r.names(&m.path("inputs"), i));
     if inputs.as_ref().is_some_and(Vec::is_empty) {
         r.report(
@@ -417,31 +320,17 @@ fn read_pool(r: &mut Reader, path: &str, v: &Value, base: &Path) -> Option<PoolS
     }
     let file = file?;
     let resolved = super::resolve(base, &file);
-    let ext = resolved
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let ext = resolved.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     if !matches!(ext.as_deref(), Some("csv" | "parquet")) {
         r.report(
-            Problem::value(
-                &m.path("path"),
-                format!("'{file}' is neither .csv nor .parquet"),
-            )
-            .expected("a .csv or .parquet file"),
+            Problem::value(&m.path("path"), format!("'{file}' is neither .csv nor .parquet"))
+                .expected("a .csv or .parquet file"),
         );
     } else if !resolved.is_file() {
         r.report(
-            Problem::value(
-                &m.path("path"),
-                format!("pool file '{}' does not exist", resolved.display()),
-            )
-            .expected(
-                "an existing file; relative paths are relative to the campaign file's folder",
-            ),
+            Problem::value(&m.path("path"), format!("pool file '{}' does not exist", resolved.display()))
+                .expected("an existing file; relative paths are relative to the campaign file's folder"),
         );
     }
-    Some(PoolSpec {
-        path: resolved,
-        inputs,
-    })
+    Some(PoolSpec { path: resolved, inputs })
 }

@@ -23,10 +23,7 @@ impl Pos {
     pub const START: Pos = Pos { line: 1, column: 1 };
 
     fn of(span: &Span) -> Pos {
-        Pos {
-            line: span.start.line(),
-            column: span.start.col() + 1,
-        }
+        Pos { line: span.start.line(), column: span.start.col() + 1 }
     }
 }
 
@@ -58,17 +55,8 @@ pub fn index(parent: &str, index: usize) -> String {
 }
 
 enum Frame {
-    Map {
-        path: String,
-        key: Option<(String, Pos)>,
-        seen: HashSet<String>,
-        is_key: bool,
-    },
-    Seq {
-        path: String,
-        next: usize,
-        is_key: bool,
-    },
+    Map { path: String, key: Option<(String, Pos)>, seen: HashSet<String>, is_key: bool },
+    Seq { path: String, next: usize, is_key: bool },
 }
 
 impl Spans {
@@ -113,9 +101,7 @@ impl Spans {
                 *next += 1;
                 (index(path, *next - 1), None, false)
             }
-            Some(Frame::Map {
-                path, key, seen, ..
-            }) => match key.take() {
+            Some(Frame::Map { path, key, seen, .. }) => match key.take() {
                 Some((k, kpos)) => (join(path, &k), Some(kpos), false),
                 None => {
                     // This node is a key.
@@ -136,10 +122,7 @@ impl Spans {
                 }
             },
         };
-        self.entries.entry(path.clone()).or_insert(Entry {
-            key: key_pos,
-            value: pos,
-        });
+        self.entries.entry(path.clone()).or_insert(Entry { key: key_pos, value: pos });
         if matches!(kind, NodeKind::Map | NodeKind::Seq) {
             stack.push(container(&kind, path, is_key));
         }
@@ -185,17 +168,8 @@ enum NodeKind {
 
 fn container(kind: &NodeKind, path: String, is_key: bool) -> Frame {
     match kind {
-        NodeKind::Seq => Frame::Seq {
-            path,
-            next: 0,
-            is_key,
-        },
-        _ => Frame::Map {
-            path,
-            key: None,
-            seen: HashSet::new(),
-            is_key,
-        },
+        NodeKind::Seq => Frame::Seq { path, next: 0, is_key },
+        _ => Frame::Map { path, key: None, seen: HashSet::new(), is_key },
     }
 }
 
@@ -210,60 +184,24 @@ mod tests {
         let s = Spans::parse(text);
         assert_eq!(s.key("name"), Pos { line: 1, column: 1 });
         assert_eq!(s.value("name"), Pos { line: 1, column: 7 });
-        assert_eq!(
-            s.key("space.composition.components.C"),
-            Pos {
-                line: 4,
-                column: 18
-            }
-        );
-        assert_eq!(
-            s.value("space.composition.components.Ni"),
-            Pos {
-                line: 4,
-                column: 38
-            }
-        );
-        assert_eq!(
-            s.key("space.composition.components.Ni"),
-            Pos {
-                line: 4,
-                column: 32
-            }
-        );
+        assert_eq!(s.key("space.composition.components.C"), Pos { line: 4, column: 18 });
+        assert_eq!(s.value("space.composition.components.Ni"), Pos { line: 4, column: 38 });
+        assert_eq!(s.key("space.composition.components.Ni"), Pos { line: 4, column: 32 });
         assert_eq!(s.value("objectives[0]"), Pos { line: 6, column: 5 });
         assert_eq!(s.key("objectives[1].property"), Pos { line: 7, column: 5 });
-        assert_eq!(
-            s.value("objectives[1].goal"),
-            Pos {
-                line: 8,
-                column: 11
-            }
-        );
+        assert_eq!(s.value("objectives[1].goal"), Pos { line: 8, column: 11 });
         assert_eq!(s.value("objectives[2]"), Pos { line: 9, column: 5 });
         // Inside an alias: the alias itself.
         assert_eq!(s.value("objectives[2].goal"), Pos { line: 9, column: 5 });
         // Unknown paths fall back to the nearest ancestor.
-        assert_eq!(
-            s.key("space.composition.nothing"),
-            Pos { line: 3, column: 3 }
-        );
+        assert_eq!(s.key("space.composition.nothing"), Pos { line: 3, column: 3 });
         assert_eq!(s.value(""), Pos::START);
     }
 
     #[test]
     fn finds_duplicates_and_survives_complex_keys() {
         let s = Spans::parse("a: 1\n? [x, y]\n: 2\nb: {c: 1, c: 2}\n");
-        assert_eq!(
-            s.first_duplicate(),
-            Some((
-                "b.c",
-                Pos {
-                    line: 4,
-                    column: 11
-                }
-            ))
-        );
+        assert_eq!(s.first_duplicate(), Some(("b.c", Pos { line: 4, column: 11 })));
         assert_eq!(s.value("b"), Pos { line: 4, column: 4 });
     }
 }

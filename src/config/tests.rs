@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::space::spec::{
-    AliasSpec, ComponentSpec, DesignSpec, MixtureSpec, ParameterSpec, PoolSpec, PrototypeSpec,
-    SpaceSpec,
+    AliasSpec, ComponentSpec, DesignSpec, MixtureSpec, ParameterSpec, PoolSpec, PrototypeSpec, SpaceSpec,
 };
 
 const PRODUCT_EXAMPLE: &str = r#"name: steel-strength            # required
@@ -75,16 +74,8 @@ fn product_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("surrogates/base")).unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    std::fs::write(
-        dir.path().join("data/steels_yield.csv"),
-        "formula,target\nFe,1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("data/pool.csv"),
-        "formula,band_gap\nCsPbI3,1.7\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("data/steels_yield.csv"), "formula,target\nFe,1\n").unwrap();
+    std::fs::write(dir.path().join("data/pool.csv"), "formula,band_gap\nCsPbI3,1.7\n").unwrap();
     dir
 }
 
@@ -101,13 +92,10 @@ fn errors(yaml: &str) -> Vec<Diagnostic> {
 
 /// The diagnostic at `key_path` (panics with all diagnostics if absent).
 fn at<'a>(diags: &'a [Diagnostic], key_path: &str) -> &'a Diagnostic {
-    diags
-        .iter()
-        .find(|d| d.key_path == key_path)
-        .unwrap_or_else(|| {
-            let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            panic!("no diagnostic at {key_path}; got:\n{}", all.join("\n"))
-        })
+    diags.iter().find(|d| d.key_path == key_path).unwrap_or_else(|| {
+        let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        panic!("no diagnostic at {key_path}; got:\n{}", all.join("\n"))
+    })
 }
 
 fn line_col(d: &Diagnostic) -> (usize, usize) {
@@ -118,11 +106,7 @@ fn line_col(d: &Diagnostic) -> (usize, usize) {
 fn product_example_parses_into_the_expected_spec() {
     let dir = product_dir();
     let spec = parse_str(PRODUCT_EXAMPLE, "steel.yaml", dir.path()).unwrap();
-    let c = |name: &str, min: f64, max: f64| ComponentSpec {
-        name: name.into(),
-        min,
-        max,
-    };
+    let c = |name: &str, min: f64, max: f64| ComponentSpec { name: name.into(), min, max };
     let expected = CampaignSpec {
         name: "steel-strength".into(),
         seed: 7,
@@ -141,18 +125,8 @@ fn product_example_parses_into_the_expected_spec() {
             }),
             structure: None,
             parameters: vec![
-                ParameterSpec::Continuous {
-                    name: "aging_temp".into(),
-                    min: 700.0,
-                    max: 900.0,
-                    unit: Some("K".into()),
-                },
-                ParameterSpec::Integer {
-                    name: "passes".into(),
-                    min: 1,
-                    max: 6,
-                    unit: None,
-                },
+                ParameterSpec::Continuous { name: "aging_temp".into(), min: 700.0, max: 900.0, unit: Some("K".into()) },
+                ParameterSpec::Integer { name: "passes".into(), min: 1, max: 6, unit: None },
                 ParameterSpec::Categorical {
                     name: "phase".into(),
                     choices: vec!["martensite".into(), "austenite".into()],
@@ -161,32 +135,14 @@ fn product_example_parses_into_the_expected_spec() {
             aliases: BTreeMap::new(),
         }),
         properties: vec![
-            PropertySpec {
-                name: "yield_strength".into(),
-                unit: Some("MPa".into()),
-                source: PropertySource::Oracle,
-            },
-            PropertySpec {
-                name: "density".into(),
-                unit: None,
-                source: PropertySource::Derived(Derived::Density),
-            },
+            PropertySpec { name: "yield_strength".into(), unit: Some("MPa".into()), source: PropertySource::Oracle },
+            PropertySpec { name: "density".into(), unit: None, source: PropertySource::Derived(Derived::Density) },
         ],
         objectives: vec![
-            Objective {
-                property: "yield_strength".into(),
-                goal: Goal::Maximize,
-            },
-            Objective {
-                property: "density".into(),
-                goal: Goal::Minimize,
-            },
+            Objective { property: "yield_strength".into(), goal: Goal::Maximize },
+            Objective { property: "density".into(), goal: Goal::Minimize },
         ],
-        constraints: vec![Constraint {
-            property: "density".into(),
-            min: None,
-            max: Some(7.9),
-        }],
+        constraints: vec![Constraint { property: "density".into(), min: None, max: Some(7.9) }],
         surrogate: Some(SurrogateSpec {
             kind: SurrogateKind::Finetuned,
             pretrained: Some(dir.path().join("surrogates/base")),
@@ -202,31 +158,20 @@ fn product_example_parses_into_the_expected_spec() {
                 optimizer: TrainOptimizer::AdamW,
                 early_stopping: Some(EarlyStopping { patience: 30 }),
             },
-            uncertainty: Some(UncertaintySpec {
-                method: UncertaintyMethod::Ensemble,
-                members: 5,
-            }),
+            uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5 }),
             device: Device::Cpu,
         }),
         optimizer: OptimizerSpec {
             kind: OptimizerKind::Bayesian,
             initial: 8,
             batch_size: 4,
-            acquisition: Some(AcquisitionSpec {
-                kind: AcquisitionKind::LogEi,
-            }),
+            acquisition: Some(AcquisitionSpec { kind: AcquisitionKind::LogEi }),
             population: None,
             uncertainty: None,
         },
         oracle: OracleSpec::Surrogate,
-        budget: Budget {
-            evaluations: Some(200),
-            iterations: None,
-            wall_time: Some(Duration::from_secs(8 * 3600)),
-        },
-        output: OutputSpec {
-            dir: PathBuf::from("runs/steel-strength"),
-        },
+        budget: Budget { evaluations: Some(200), iterations: None, wall_time: Some(Duration::from_secs(8 * 3600)) },
+        output: OutputSpec { dir: PathBuf::from("runs/steel-strength") },
     };
     assert_eq!(spec, expected);
 }
@@ -240,10 +185,7 @@ fn load_resolves_inputs_against_the_file_and_hashes_canonically() {
     assert_eq!(loaded.text, PRODUCT_EXAMPLE);
     assert_eq!(loaded.hash.len(), 64);
     let s = loaded.spec.surrogate.as_ref().unwrap();
-    assert_eq!(
-        s.data.as_deref(),
-        Some(dir.path().join("data/steels_yield.csv").as_path())
-    );
+    assert_eq!(s.data.as_deref(), Some(dir.path().join("data/steels_yield.csv").as_path()));
     // output.dir stays relative to the working directory.
     assert_eq!(loaded.spec.output.dir, Path::new("runs/steel-strength"));
     // Comments and whitespace do not change the hash; values do.
@@ -259,26 +201,18 @@ fn load_resolves_inputs_against_the_file_and_hashes_canonically() {
     assert_ne!(load(&path).unwrap().hash, loaded.hash);
     let missing = load(&dir.path().join("nope.yaml")).unwrap_err();
     assert_eq!(missing.diagnostics[0].line, 0);
-    assert!(missing
-        .to_string()
-        .contains("cannot read the campaign file"));
+    assert!(missing.to_string().contains("cannot read the campaign file"));
 }
 
 #[test]
 fn typo_of_a_top_level_key_suggests_the_key_at_its_position() {
     let yaml = BASE.replace("objectives:", "objectivs:");
     let d = errors(&yaml);
-    assert_eq!(
-        d.len(),
-        1,
-        "the missing 'objectives' is not reported twice: {d:#?}"
-    );
+    assert_eq!(d.len(), 1, "the missing 'objectives' is not reported twice: {d:#?}");
     let o = at(&d, "objectivs");
     assert_eq!(line_col(o), (8, 1));
     assert_eq!(o.suggestion.as_deref(), Some("objectives"));
-    assert!(o.to_string().starts_with(
-        "campaign.yaml:8:1: objectivs: unknown key 'objectivs' (expected one of: name,"
-    ));
+    assert!(o.to_string().starts_with("campaign.yaml:8:1: objectivs: unknown key 'objectivs' (expected one of: name,"));
     assert!(o.to_string().ends_with("did you mean 'objectives'?"));
 }
 
@@ -301,45 +235,24 @@ optimizer: {kind: bayesian, batch_size: 0}
 ";
     let d = errors(yaml);
     assert_eq!(line_col(at(&d, "seed")), (2, 7));
-    assert!(at(&d, "space.composition.components.Ni")
-        .message
-        .contains("outside [0, 1]"));
+    assert!(at(&d, "space.composition.components.Ni").message.contains("outside [0, 1]"));
     assert_eq!(line_col(at(&d, "space.composition.components.Xx")), (6, 32));
-    assert_eq!(
-        at(&d, "space.composition.max_componets")
-            .suggestion
-            .as_deref(),
-        Some("max_components")
-    );
-    assert_eq!(
-        at(&d, "objectives[0].property").suggestion.as_deref(),
-        Some("y")
-    );
-    assert_eq!(
-        at(&d, "objectives[0].goal").suggestion.as_deref(),
-        Some("maximize")
-    );
-    assert_eq!(
-        at(&d, "oracle.functions.y").suggestion.as_deref(),
-        Some("sphere")
-    );
+    assert_eq!(at(&d, "space.composition.max_componets").suggestion.as_deref(), Some("max_components"));
+    assert_eq!(at(&d, "objectives[0].property").suggestion.as_deref(), Some("y"));
+    assert_eq!(at(&d, "objectives[0].goal").suggestion.as_deref(), Some("maximize"));
+    assert_eq!(at(&d, "oracle.functions.y").suggestion.as_deref(), Some("sphere"));
     assert!(at(&d, "budget.evaluations").message.contains("zero"));
     assert_eq!(line_col(at(&d, "optimizer.batch_size")), (14, 41));
     assert_eq!(d.len(), 9, "{d:#?}");
     // Sorted by position.
-    assert!(d
-        .windows(2)
-        .all(|w| (w[0].line, w[0].column) <= (w[1].line, w[1].column)));
+    assert!(d.windows(2).all(|w| (w[0].line, w[0].column) <= (w[1].line, w[1].column)));
     let shown = ConfigError { diagnostics: d }.to_string();
     assert!(shown.starts_with("campaign.yaml: 9 problems\n  campaign.yaml:2:7: seed:"));
 }
 
 #[test]
 fn unknown_element_points_at_its_line_with_a_suggestion() {
-    let yaml = BASE.replace(
-        "{Ni: [0, 0.3], Cr: [0, 0.2]}",
-        "\n      Ni: [0, 0.3]\n      Xx: [0, 0.2]",
-    );
+    let yaml = BASE.replace("{Ni: [0, 0.3], Cr: [0, 0.2]}", "\n      Ni: [0, 0.3]\n      Xx: [0, 0.2]");
     let d = errors(&yaml);
     let x = at(&d, "space.composition.components.Xx");
     assert_eq!(line_col(x), (7, 7));
@@ -350,15 +263,8 @@ fn unknown_element_points_at_its_line_with_a_suggestion() {
     );
     // Formulas are checked too, and the wrong case of a symbol is caught.
     let d = errors(&BASE.replace("Cr: [0, 0.2]", "Xx2O: [0, 0.2], cr: [0, 0.1]"));
-    assert!(at(&d, "space.composition.components.Xx2O")
-        .message
-        .contains("not a valid formula"));
-    assert_eq!(
-        at(&d, "space.composition.components.cr")
-            .suggestion
-            .as_deref(),
-        Some("Cr")
-    );
+    assert!(at(&d, "space.composition.components.Xx2O").message.contains("not a valid formula"));
+    assert_eq!(at(&d, "space.composition.components.cr").suggestion.as_deref(), Some("Cr"));
     // Compound formulas are fine.
     parse(&BASE.replace("Cr: [0, 0.2]", "Fe2O3: [0, 0.2]")).unwrap();
 }
@@ -366,10 +272,7 @@ fn unknown_element_points_at_its_line_with_a_suggestion() {
 #[test]
 fn objective_on_an_undefined_property() {
     let yaml = BASE
-        .replace(
-            "{property: y, goal: maximize}",
-            "{property: strength, goal: maximize}",
-        )
+        .replace("{property: y, goal: maximize}", "{property: strength, goal: maximize}")
         .replace("y: {unit: MPa}", "yield_strength: {unit: MPa}")
         .replace("{y: sphere}", "{yield_strength: sphere}");
     let d = errors(&yaml);
@@ -389,55 +292,33 @@ fn zero_and_missing_budgets() {
     assert!(at(&d, "budget").message.contains("no limit"));
     let d = errors(&BASE.replace("budget: {evaluations: 10}\n", ""));
     assert_eq!(at(&d, "").message, "missing required key 'budget'");
-    let spec =
-        parse(&BASE.replace("{evaluations: 10}", "{iterations: 3, wall_time: 1h30m}")).unwrap();
+    let spec = parse(&BASE.replace("{evaluations: 10}", "{iterations: 3, wall_time: 1h30m}")).unwrap();
     assert_eq!(
         spec.budget,
-        Budget {
-            evaluations: None,
-            iterations: Some(3),
-            wall_time: Some(Duration::from_secs(5400))
-        }
+        Budget { evaluations: None, iterations: Some(3), wall_time: Some(Duration::from_secs(5400)) }
     );
     let d = errors(&BASE.replace("{evaluations: 10}", "{wall_time: 3 fortnights}"));
-    assert!(at(&d, "budget.wall_time")
-        .message
-        .contains("unknown unit 'fortnights'"));
+    assert!(at(&d, "budget.wall_time").message.contains("unknown unit 'fortnights'"));
 }
 
 #[test]
 fn min_above_max_and_out_of_range_values() {
-    let yaml = BASE.replace("Ni: [0, 0.3]", "Ni: [0.3, 0.1]").replace(
-        "budget:",
-        "constraints:\n  - {property: y, min: 5, max: 1}\n  - {property: y}\nbudget:",
-    );
+    let yaml = BASE
+        .replace("Ni: [0, 0.3]", "Ni: [0.3, 0.1]")
+        .replace("budget:", "constraints:\n  - {property: y, min: 5, max: 1}\n  - {property: y}\nbudget:");
     let d = errors(&yaml);
     let ni = at(&d, "space.composition.components.Ni");
     assert_eq!(line_col(ni), (5, 22));
     assert!(ni.message.contains("min 0.3 is greater than max 0.1"));
-    assert!(at(&d, "constraints[0].min")
-        .message
-        .contains("greater than max"));
+    assert!(at(&d, "constraints[0].min").message.contains("greater than max"));
     assert!(at(&d, "constraints[1]").message.contains("no bound"));
-    let d = errors(&BASE.replace(
-        "{property: y, goal: maximize}",
-        "{property: y, goal: target, value: 1.3, tolerance: 0}",
-    ));
-    assert!(at(&d, "objectives[0].tolerance")
-        .expected
-        .as_deref()
-        .unwrap()
-        .contains("> 0"));
-    let d = errors(&BASE.replace(
-        "{property: y, goal: maximize}",
-        "{property: y, goal: range, min: 2, max: 1, value: 3}",
-    ));
-    assert!(at(&d, "objectives[0].min")
-        .message
-        .contains("not below max"));
-    assert!(at(&d, "objectives[0].value")
-        .message
-        .contains("does not apply"));
+    let d =
+        errors(&BASE.replace("{property: y, goal: maximize}", "{property: y, goal: target, value: 1.3, tolerance: 0}"));
+    assert!(at(&d, "objectives[0].tolerance").expected.as_deref().unwrap().contains("> 0"));
+    let d =
+        errors(&BASE.replace("{property: y, goal: maximize}", "{property: y, goal: range, min: 2, max: 1, value: 3}"));
+    assert!(at(&d, "objectives[0].min").message.contains("not below max"));
+    assert!(at(&d, "objectives[0].value").message.contains("does not apply"));
 }
 
 #[test]
@@ -450,10 +331,7 @@ fn malformed_yaml_gives_a_position() {
     let d = errors("name: t\nspace: {composition: [1, 2\nbudget: 3\n");
     assert_eq!(d[0].line, 3);
     let d = errors("name: t\nseed: 1\nseed: 2\n");
-    assert_eq!(
-        (d[0].line, d[0].column, d[0].key_path.as_str()),
-        (3, 1, "seed")
-    );
+    assert_eq!((d[0].line, d[0].column, d[0].key_path.as_str()), (3, 1, "seed"));
     let d = errors("");
     assert!(d[0].message.contains("empty"));
     let d = errors("- a\n- b\n");
@@ -462,38 +340,26 @@ fn malformed_yaml_gives_a_position() {
 
 #[test]
 fn anchors_and_merge_keys_are_expanded() {
-    let yaml = BASE.replace(
-        "objectives:\n  - {property: y, goal: maximize}",
-        "objectives:\n  - &obj {property: y, goal: target, value: 2}\n  - {<<: *obj, property: z}",
-    )
-    .replace("y: {unit: MPa}", "y: {unit: MPa}\n  z: {}")
-    .replace("{y: sphere}", "{y: sphere, z: sphere}");
+    let yaml = BASE
+        .replace(
+            "objectives:\n  - {property: y, goal: maximize}",
+            "objectives:\n  - &obj {property: y, goal: target, value: 2}\n  - {<<: *obj, property: z}",
+        )
+        .replace("y: {unit: MPa}", "y: {unit: MPa}\n  z: {}")
+        .replace("{y: sphere}", "{y: sphere, z: sphere}");
     let spec = parse(&yaml).unwrap();
-    assert_eq!(
-        spec.objectives[1].goal,
-        Goal::Target {
-            value: 2.0,
-            tolerance: None
-        }
-    );
+    assert_eq!(spec.objectives[1].goal, Goal::Target { value: 2.0, tolerance: None });
     assert_eq!(spec.objectives[1].property, "z");
 }
 
 #[test]
 fn wrong_types_say_what_was_expected() {
-    let yaml = BASE
-        .replace("name: t", "name: t\nseed: seven")
-        .replace("{Ni: [0, 0.3]", "{Ni: 0.3");
+    let yaml = BASE.replace("name: t", "name: t\nseed: seven").replace("{Ni: [0, 0.3]", "{Ni: 0.3");
     let d = errors(&yaml);
     let seed = at(&d, "seed");
     assert_eq!(seed.message, "found the string 'seven'");
     assert_eq!(seed.expected.as_deref(), Some("a non-negative integer"));
-    assert_eq!(
-        at(&d, "space.composition.components.Ni")
-            .expected
-            .as_deref(),
-        Some("a [min, max] pair of numbers")
-    );
+    assert_eq!(at(&d, "space.composition.components.Ni").expected.as_deref(), Some("a [min, max] pair of numbers"));
 }
 
 #[test]
@@ -514,64 +380,25 @@ budget: {evaluations: 50}
 optimizer: {kind: genetic, population: 40, uncertainty: {kind: lcb, kappa: 1.5}}
 ";
     let spec = parse(yaml).unwrap();
-    let SpaceSpec::Design(d) = &spec.space else {
-        panic!()
-    };
-    assert_eq!(
-        d.aliases["FA"],
-        AliasSpec {
-            formula: "CH5N2".into(),
-            charge: None
-        }
-    );
-    assert_eq!(
-        d.aliases["MA"],
-        AliasSpec {
-            formula: "CH6N".into(),
-            charge: Some(1)
-        }
-    );
+    let SpaceSpec::Design(d) = &spec.space else { panic!() };
+    assert_eq!(d.aliases["FA"], AliasSpec { formula: "CH5N2".into(), charge: None });
+    assert_eq!(d.aliases["MA"], AliasSpec { formula: "CH6N".into(), charge: Some(1) });
     let s = d.structure.as_ref().unwrap();
     assert_eq!(s.prototype, PrototypeSpec::Named("perovskite".into()));
     assert!(s.charge_balance);
     let names: Vec<&str> = s.sites.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["A", "B", "X"]);
-    assert_eq!(
-        s.sites[0].1.components[1],
-        ComponentSpec {
-            name: "FA".into(),
-            min: 0.0,
-            max: 1.0
-        }
-    );
-    assert_eq!(
-        spec.objectives[0].goal,
-        Goal::Target {
-            value: 1.34,
-            tolerance: Some(0.05)
-        }
-    );
-    let OracleSpec::Command(c) = &spec.oracle else {
-        panic!()
-    };
-    assert_eq!(
-        (c.argv.len(), c.timeout, c.parallel, c.retries),
-        (2, Duration::from_secs(600), 4, 0)
-    );
+    assert_eq!(s.sites[0].1.components[1], ComponentSpec { name: "FA".into(), min: 0.0, max: 1.0 });
+    assert_eq!(spec.objectives[0].goal, Goal::Target { value: 1.34, tolerance: Some(0.05) });
+    let OracleSpec::Command(c) = &spec.oracle else { panic!() };
+    assert_eq!((c.argv.len(), c.timeout, c.parallel, c.retries), (2, Duration::from_secs(600), 4, 0));
     assert_eq!(c.launcher, Launcher::Local);
-    assert_eq!(
-        spec.optimizer.uncertainty,
-        Some(UncertaintyMode::Lcb { kappa: 1.5 })
-    );
+    assert_eq!(spec.optimizer.uncertainty, Some(UncertaintyMode::Lcb { kappa: 1.5 }));
     assert_eq!(spec.optimizer.acquisition, None);
     // A bad alias formula and an alias hiding an element.
     let d = errors(&yaml.replace("FA: CH5N2", "FA: CH5Xq2, Co: CO"));
-    assert!(at(&d, "space.aliases.FA")
-        .message
-        .contains("not a valid formula"));
-    assert!(at(&d, "space.aliases.Co")
-        .message
-        .contains("hides the element"));
+    assert!(at(&d, "space.aliases.FA").message.contains("not a valid formula"));
+    assert!(at(&d, "space.aliases.Co").message.contains("hides the element"));
 }
 
 #[test]
@@ -599,62 +426,30 @@ oracle:
 budget: {iterations: 5}
 ";
     let spec = parse(yaml).unwrap();
-    let SpaceSpec::Design(d) = &spec.space else {
-        panic!()
-    };
+    let SpaceSpec::Design(d) = &spec.space else { panic!() };
     let s = d.structure.as_ref().unwrap();
-    let sites = vec![
-        ("A".to_string(), 1.0),
-        ("B".to_string(), 2.0),
-        ("X".to_string(), 4.0),
-    ];
+    let sites = vec![("A".to_string(), 1.0), ("B".to_string(), 2.0), ("X".to_string(), 4.0)];
     assert_eq!(s.prototype, PrototypeSpec::Sites(sites));
     assert_eq!(s.sites[1].1.max_components, Some(2));
-    assert_eq!(
-        s.sites[2].1.components,
-        [ComponentSpec {
-            name: "O".into(),
-            min: 1.0,
-            max: 1.0
-        }]
-    );
+    assert_eq!(s.sites[2].1.components, [ComponentSpec { name: "O".into(), min: 1.0, max: 1.0 }]);
     assert!(matches!(&d.parameters[0], ParameterSpec::Continuous { name, .. } if name == "anneal"));
-    let OracleSpec::Command(c) = &spec.oracle else {
-        panic!()
-    };
-    let Launcher::Slurm(slurm) = &c.launcher else {
-        panic!()
-    };
+    let OracleSpec::Command(c) = &spec.oracle else { panic!() };
+    let Launcher::Slurm(slurm) = &c.launcher else { panic!() };
     assert_eq!(slurm.partition.as_deref(), Some("short"));
     assert_eq!(slurm.time, Some(Duration::from_secs(7200)));
-    assert_eq!(
-        (slurm.cpus_per_task, slurm.mem.as_deref()),
-        (Some(8), Some("4G"))
-    );
+    assert_eq!((slurm.cpus_per_task, slurm.mem.as_deref()), (Some(8), Some("4G")));
     assert_eq!(slurm.extra_args, ["--qos=low"]);
     assert_eq!(c.retries, 2);
     assert_eq!(spec.output.dir, Path::new("runs/spinel"));
+    let d = errors(&yaml.replace("B: 2, X: 4", "B: 0, X: 4").replace("launcher: slurm", "launcher: slurmm"));
+    assert!(at(&d, "space.structure.prototype.sites.B").expected.as_deref().unwrap().contains("> 0"));
+    assert_eq!(at(&d, "oracle.command.launcher").suggestion.as_deref(), Some("slurm"));
     let d = errors(
         &yaml
-            .replace("B: 2, X: 4", "B: 0, X: 4")
-            .replace("launcher: slurm", "launcher: slurmm"),
+            .replace("  composition:", "")
+            .replace("  structure:", "  composition: {components: {Fe: [0, 1]}}\n  structure:"),
     );
-    assert!(at(&d, "space.structure.prototype.sites.B")
-        .expected
-        .as_deref()
-        .unwrap()
-        .contains("> 0"));
-    assert_eq!(
-        at(&d, "oracle.command.launcher").suggestion.as_deref(),
-        Some("slurm")
-    );
-    let d = errors(&yaml.replace("  composition:", "").replace(
-        "  structure:",
-        "  composition: {components: {Fe: [0, 1]}}\n  structure:",
-    ));
-    assert!(at(&d, "space.structure")
-        .message
-        .contains("mutually exclusive"));
+    assert!(at(&d, "space.structure").message.contains("mutually exclusive"));
 }
 
 #[test]
@@ -671,159 +466,74 @@ optimizer: {kind: random, batch_size: 10}
 budget: {evaluations: 100}
 ";
     let spec = parse_str(yaml, "gaps.yaml", dir.path()).unwrap();
-    let expected = PoolSpec {
-        path: dir.path().join("data/pool.csv"),
-        inputs: Some(vec!["formula".into()]),
-    };
+    let expected = PoolSpec { path: dir.path().join("data/pool.csv"), inputs: Some(vec!["formula".into()]) };
     assert_eq!(spec.space, SpaceSpec::Pool(expected));
     assert_eq!(spec.oracle, OracleSpec::Table { path: None });
-    assert_eq!(
-        spec.properties[0].source,
-        PropertySource::Column("band_gap".into())
-    );
+    assert_eq!(spec.properties[0].source, PropertySource::Column("band_gap".into()));
     assert_eq!(spec.objectives[0].goal, Goal::Range { min: 1.1, max: 1.5 });
-    assert_eq!(
-        (spec.optimizer.kind, spec.optimizer.batch_size),
-        (OptimizerKind::Random, 10)
-    );
+    assert_eq!((spec.optimizer.kind, spec.optimizer.batch_size), (OptimizerKind::Random, 10));
     // A missing pool file, and a pool mixed with a composition.
-    let bad = yaml.replace("data/pool.csv", "data/missing.csv").replace(
-        "  pool:",
-        "  composition: {components: {Fe: [0, 1]}}\n  pool:",
-    );
-    let d = parse_str(&bad, "gaps.yaml", dir.path())
-        .unwrap_err()
-        .diagnostics;
+    let bad = yaml
+        .replace("data/pool.csv", "data/missing.csv")
+        .replace("  pool:", "  composition: {components: {Fe: [0, 1]}}\n  pool:");
+    let d = parse_str(&bad, "gaps.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "space.pool.path").message.contains("does not exist"));
-    assert!(at(&d, "space.composition")
-        .message
-        .contains("cannot be used with 'pool'"));
+    assert!(at(&d, "space.composition").message.contains("cannot be used with 'pool'"));
     // A table oracle needs a pool; a column property needs a table.
     let d = errors(&BASE.replace("{kind: function, functions: {y: sphere}}", "{kind: table}"));
     assert!(at(&d, "oracle.kind").message.contains("needs a pool space"));
     let d = errors(
         &BASE
-            .replace(
-                "{kind: function, functions: {y: sphere}}",
-                "{kind: command, command: {argv: [x]}}",
-            )
+            .replace("{kind: function, functions: {y: sphere}}", "{kind: command, command: {argv: [x]}}")
             .replace("y: {unit: MPa}", "y: {column: Y}"),
     );
-    assert!(at(&d, "properties.y.column")
-        .message
-        .contains("needs a table"));
+    assert!(at(&d, "properties.y.column").message.contains("needs a table"));
 }
 
 #[test]
 fn oracle_and_optimizer_consistency() {
     let d = errors(&BASE.replace("{kind: function, functions: {y: sphere}}", "surrogate"));
-    assert!(at(&d, "oracle.kind")
-        .message
-        .contains("needs a 'surrogate' section"));
-    let d = errors(&BASE.replace(
-        "budget:",
-        "optimizer: {acquisition: ehvi, population: 10}\nbudget:",
-    ));
-    assert!(at(&d, "optimizer.acquisition")
-        .message
-        .contains("two or more objectives"));
-    assert!(at(&d, "optimizer.population")
-        .message
-        .contains("does not apply"));
-    let d = errors(&BASE.replace(
-        "budget:",
-        "optimizer: {kind: bayesian, initial: 0}\nbudget:",
-    ));
+    assert!(at(&d, "oracle.kind").message.contains("needs a 'surrogate' section"));
+    let d = errors(&BASE.replace("budget:", "optimizer: {acquisition: ehvi, population: 10}\nbudget:"));
+    assert!(at(&d, "optimizer.acquisition").message.contains("two or more objectives"));
+    assert!(at(&d, "optimizer.population").message.contains("does not apply"));
+    let d = errors(&BASE.replace("budget:", "optimizer: {kind: bayesian, initial: 0}\nbudget:"));
     assert!(at(&d, "optimizer.initial").message.contains("no data"));
     let two = BASE
         .replace("y: {unit: MPa}", "y: {unit: MPa}\n  z: {}")
         .replace("{y: sphere}", "{y: sphere, z: ackley}")
-        .replace(
-            "goal: maximize}",
-            "goal: maximize}\n  - {property: z, goal: minimize}",
-        );
+        .replace("goal: maximize}", "goal: maximize}\n  - {property: z, goal: minimize}");
     let spec = parse(&two).unwrap();
-    assert_eq!(
-        spec.optimizer.acquisition,
-        Some(AcquisitionSpec {
-            kind: AcquisitionKind::Ehvi
-        })
-    );
-    let d = errors(
-        &two.replace("budget:", "optimizer: {kind: cmaes}\nbudget:")
-            .replace(", z: ackley", ""),
-    );
-    assert!(at(&d, "optimizer.kind")
-        .expected
-        .as_deref()
-        .unwrap()
-        .contains("nsga2"));
-    assert!(at(&d, "oracle.functions")
-        .message
-        .contains("'z' has no function"));
-    let ucb = parse(&BASE.replace(
-        "budget:",
-        "optimizer: {acquisition: {kind: ucb, beta: 0.5}}\nbudget:",
-    ))
-    .unwrap();
-    assert_eq!(
-        ucb.optimizer.acquisition,
-        Some(AcquisitionSpec {
-            kind: AcquisitionKind::Ucb { beta: 0.5 }
-        })
-    );
+    assert_eq!(spec.optimizer.acquisition, Some(AcquisitionSpec { kind: AcquisitionKind::Ehvi }));
+    let d = errors(&two.replace("budget:", "optimizer: {kind: cmaes}\nbudget:").replace(", z: ackley", ""));
+    assert!(at(&d, "optimizer.kind").expected.as_deref().unwrap().contains("nsga2"));
+    assert!(at(&d, "oracle.functions").message.contains("'z' has no function"));
+    let ucb = parse(&BASE.replace("budget:", "optimizer: {acquisition: {kind: ucb, beta: 0.5}}\nbudget:")).unwrap();
+    assert_eq!(ucb.optimizer.acquisition, Some(AcquisitionSpec { kind: AcquisitionKind::Ucb { beta: 0.5 } }));
 }
 
 #[test]
 fn surrogate_settings_and_defaults() {
     let dir = product_dir();
     let yaml = BASE.replace("budget:", "surrogate:\n  kind: gp\n  finetune: {freeze: {top_k: 2}, optimizer: sgd, dropout: 1.5}\n  device: gpu\n  targets: {yy: target}\nbudget:");
-    let d = parse_str(&yaml, "c.yaml", dir.path())
-        .unwrap_err()
-        .diagnostics;
-    assert!(at(&d, "surrogate.finetune.dropout")
-        .expected
-        .as_deref()
-        .unwrap()
-        .contains("[0, 1)"));
-    assert_eq!(
-        at(&d, "surrogate.device").expected.as_deref(),
-        Some("cpu, cuda or auto")
-    );
-    assert_eq!(
-        at(&d, "surrogate.targets.yy").suggestion.as_deref(),
-        Some("y")
-    );
-    let ok = yaml
-        .replace(", dropout: 1.5", "")
-        .replace("gpu", "auto")
-        .replace("yy", "y");
+    let d = parse_str(&yaml, "c.yaml", dir.path()).unwrap_err().diagnostics;
+    assert!(at(&d, "surrogate.finetune.dropout").expected.as_deref().unwrap().contains("[0, 1)"));
+    assert_eq!(at(&d, "surrogate.device").expected.as_deref(), Some("cpu, cuda or auto"));
+    assert_eq!(at(&d, "surrogate.targets.yy").suggestion.as_deref(), Some("y"));
+    let ok = yaml.replace(", dropout: 1.5", "").replace("gpu", "auto").replace("yy", "y");
     let spec = parse_str(&ok, "c.yaml", dir.path()).unwrap();
     let s = spec.surrogate.unwrap();
-    assert_eq!(
-        (s.kind, s.device, s.finetune.freeze),
-        (SurrogateKind::Gp, Device::Auto, Freeze::TopK(2))
-    );
-    assert_eq!(
-        (s.finetune.optimizer, s.finetune.epochs),
-        (TrainOptimizer::Sgd, 300)
-    );
-    let d = parse_str(
-        &BASE.replace("budget:", "surrogate: {kind: finetuned}\nbudget:"),
-        "c.yaml",
-        dir.path(),
-    )
-    .unwrap_err()
-    .diagnostics;
+    assert_eq!((s.kind, s.device, s.finetune.freeze), (SurrogateKind::Gp, Device::Auto, Freeze::TopK(2)));
+    assert_eq!((s.finetune.optimizer, s.finetune.epochs), (TrainOptimizer::Sgd, 300));
+    let d = parse_str(&BASE.replace("budget:", "surrogate: {kind: finetuned}\nbudget:"), "c.yaml", dir.path())
+        .unwrap_err()
+        .diagnostics;
     assert!(at(&d, "surrogate").message.contains("'pretrained'"));
 }
 
 #[test]
 fn infeasible_space_is_placed_at_the_key_space_names() {
-    let d = errors(&BASE.replace(
-        "Ni: [0, 0.3], Cr: [0, 0.2]",
-        "Ni: [0.7, 0.9], Cr: [0.5, 0.6]",
-    ));
+    let d = errors(&BASE.replace("Ni: [0, 0.3], Cr: [0, 0.2]", "Ni: [0.7, 0.9], Cr: [0.5, 0.6]"));
     assert_eq!(d.len(), 1, "{d:#?}");
     assert!(d[0].key_path.starts_with("space.composition"), "{}", d[0]);
     assert!(d[0].message.contains("add up to"), "{}", d[0]);
@@ -842,22 +552,11 @@ fn parameters_are_checked() {
 properties:",
     );
     let d = errors(&yaml);
-    assert!(at(&d, "space.parameters[0].range")
-        .message
-        .contains("whole numbers"));
-    assert!(at(&d, "space.parameters[1].choices[1]")
-        .message
-        .contains("twice"));
-    assert!(at(&d, "space.parameters[1].unit")
-        .message
-        .contains("does not apply"));
-    assert!(at(&d, "space.parameters[2].name")
-        .message
-        .contains("used twice"));
-    assert_eq!(
-        at(&d, "space.parameters[3].type").suggestion.as_deref(),
-        Some("continuous")
-    );
+    assert!(at(&d, "space.parameters[0].range").message.contains("whole numbers"));
+    assert!(at(&d, "space.parameters[1].choices[1]").message.contains("twice"));
+    assert!(at(&d, "space.parameters[1].unit").message.contains("does not apply"));
+    assert!(at(&d, "space.parameters[2].name").message.contains("used twice"));
+    assert_eq!(at(&d, "space.parameters[3].type").suggestion.as_deref(), Some("continuous"));
 }
 
 #[test]

@@ -9,9 +9,7 @@ use super::diagnostics::{ConfigError, Diagnostic};
 use super::external;
 use super::raw::{Problem, Reader};
 use super::spans::{self, Spans};
-use super::spec::{
-    CampaignSpec, OptimizerKind, OracleSpec, PropertySource, PropertySpec, SurrogateSpec,
-};
+use super::spec::{CampaignSpec, OptimizerKind, OracleSpec, PropertySource, PropertySpec, SurrogateSpec};
 use super::{read_goals, read_model, read_run, read_space};
 use crate::space::spec::SpaceSpec;
 
@@ -32,9 +30,7 @@ const TOP_KEYS: &[&str] = &[
 /// Parses `text` (named `file` in diagnostics) into a spec and the YAML value it came from.
 pub fn campaign(text: &str, file: &str, base: &Path) -> Result<(CampaignSpec, Value), ConfigError> {
     let spans = Spans::parse(text);
-    let fail = |e: serde_yaml::Error| ConfigError {
-        diagnostics: vec![syntax(file, &e, &spans)],
-    };
+    let fail = |e: serde_yaml::Error| ConfigError { diagnostics: vec![syntax(file, &e, &spans)] };
     let mut value: Value = serde_yaml::from_str(text).map_err(fail)?;
     // YAML merge keys (`<<: *defaults`) are expanded before reading.
     value.apply_merge().map_err(fail)?;
@@ -95,41 +91,25 @@ fn read(r: &mut Reader, v: &Value, base: &Path) -> Option<CampaignSpec> {
         return None;
     }
     let m = r.map("", v, Some(TOP_KEYS))?;
-    let name = r
-        .require(&m, "name", "a campaign name")
-        .and_then(|n| read_name(r, "name", n));
+    let name = r.require(&m, "name", "a campaign name").and_then(|n| read_name(r, "name", n));
     let seed = match m.get("seed") {
         Some(s) => r.unsigned("seed", s),
         None => Some(0),
     };
-    let space = r
-        .require(&m, "space", "the design space")
-        .and_then(|s| read_space::read(r, "space", s, base));
+    let space = r.require(&m, "space", "the design space").and_then(|s| read_space::read(r, "space", s, base));
     let properties = r
-        .require(
-            &m,
-            "properties",
-            "the properties (name: {unit, derived, column})",
-        )
+        .require(&m, "properties", "the properties (name: {unit, derived, column})")
         .map(|p| read_goals::read_properties(r, "properties", p));
     let props: &[PropertySpec] = properties.as_deref().unwrap_or_default();
     let objectives = r
         .require(&m, "objectives", "a list of {property, goal}")
         .map(|o| read_goals::read_objectives(r, "objectives", o, props));
-    let constraints = m
-        .get("constraints")
-        .map(|c| read_goals::read_constraints(r, "constraints", c, props));
-    let surrogate = m
-        .get("surrogate")
-        .and_then(|s| read_model::read_surrogate(r, "surrogate", s, base, props));
+    let constraints = m.get("constraints").map(|c| read_goals::read_constraints(r, "constraints", c, props));
+    let surrogate = m.get("surrogate").and_then(|s| read_model::read_surrogate(r, "surrogate", s, base, props));
     let n_objectives = objectives.as_ref().map_or(1, Vec::len).max(1);
     let optimizer = read_model::read_optimizer(r, "optimizer", m.get("optimizer"), n_objectives);
     let oracle = r
-        .require(
-            &m,
-            "oracle",
-            "what evaluates candidates: {kind: surrogate|table|command|function}",
-        )
+        .require(&m, "oracle", "what evaluates candidates: {kind: surrogate|table|command|function}")
         .and_then(|o| read_run::read_oracle(r, "oracle", o, base, props));
     let budget = r
         .require(&m, "budget", "limits: {evaluations, iterations, wall_time}")
@@ -184,11 +164,7 @@ fn read(r: &mut Reader, v: &Value, base: &Path) -> Option<CampaignSpec> {
 
 fn read_name(r: &mut Reader, path: &str, v: &Value) -> Option<String> {
     let name = r.name(path, v)?;
-    let bad = name == "."
-        || name == ".."
-        || name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control());
+    let bad = name == "." || name == ".." || name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
     if bad {
         r.report(
             Problem::value(path, format!("'{name}' cannot name a run folder"))
@@ -200,12 +176,7 @@ fn read_name(r: &mut Reader, path: &str, v: &Value) -> Option<String> {
 }
 
 /// Every property must have somewhere to come from.
-fn check_sources(
-    r: &mut Reader,
-    props: &[PropertySpec],
-    space: &SpaceSpec,
-    oracle: Option<&OracleSpec>,
-) {
+fn check_sources(r: &mut Reader, props: &[PropertySpec], space: &SpaceSpec, oracle: Option<&OracleSpec>) {
     let pool = matches!(space, SpaceSpec::Pool(_));
     let has_formula = match space {
         SpaceSpec::Pool(_) => true,
@@ -216,22 +187,14 @@ fn check_sources(
         match &p.source {
             PropertySource::Derived(_) if !has_formula => {
                 r.report(
-                    Problem::value(
-                        &format!("{path}.derived"),
-                        "a derived density needs a composition",
-                    )
-                    .expected("a space with a composition, structure or pool"),
+                    Problem::value(&format!("{path}.derived"), "a derived density needs a composition")
+                        .expected("a space with a composition, structure or pool"),
                 );
             }
-            PropertySource::Column(_)
-                if !pool && !matches!(oracle, Some(OracleSpec::Table { .. })) =>
-            {
+            PropertySource::Column(_) if !pool && !matches!(oracle, Some(OracleSpec::Table { .. })) => {
                 r.report(
-                    Problem::value(
-                        &format!("{path}.column"),
-                        "a column property needs a table to read it from",
-                    )
-                    .expected("a pool space or a table oracle"),
+                    Problem::value(&format!("{path}.column"), "a column property needs a table to read it from")
+                        .expected("a pool space or a table oracle"),
                 );
             }
             _ => {}
@@ -251,20 +214,14 @@ fn check_oracle(
     match oracle {
         OracleSpec::Surrogate if surrogate.is_none() => {
             r.report(
-                Problem::value(
-                    "oracle.kind",
-                    "the surrogate oracle needs a 'surrogate' section",
-                )
-                .expected("a surrogate: {kind, pretrained, data, ...}, or another oracle"),
+                Problem::value("oracle.kind", "the surrogate oracle needs a 'surrogate' section")
+                    .expected("a surrogate: {kind, pretrained, data, ...}, or another oracle"),
             );
         }
         OracleSpec::Table { .. } if space.is_some_and(|s| !matches!(s, SpaceSpec::Pool(_))) => {
             r.report(
-                Problem::value(
-                    "oracle.kind",
-                    "the table oracle looks candidates up, so it needs a pool space",
-                )
-                .expected("space: {pool: {path: ...}}, or another oracle"),
+                Problem::value("oracle.kind", "the table oracle looks candidates up, so it needs a pool space")
+                    .expected("space: {pool: {path: ...}}, or another oracle"),
             );
         }
         OracleSpec::Function { functions } => {
@@ -275,20 +232,15 @@ fn check_oracle(
                 .chain(constraints.unwrap_or_default().iter().map(|c| &c.property));
             let mut missing: Vec<&str> = Vec::new();
             for name in used {
-                let measured = props
-                    .iter()
-                    .any(|p| &p.name == name && p.source == PropertySource::Oracle);
+                let measured = props.iter().any(|p| &p.name == name && p.source == PropertySource::Oracle);
                 if measured && !functions.contains_key(name) && !missing.contains(&name.as_str()) {
                     missing.push(name);
                 }
             }
             for name in missing {
                 r.report(
-                    Problem::value(
-                        "oracle.functions",
-                        format!("property '{name}' has no function"),
-                    )
-                    .expected(format!("'{name}: <function>' among the oracle's functions")),
+                    Problem::value("oracle.functions", format!("property '{name}' has no function"))
+                        .expected(format!("'{name}: <function>' among the oracle's functions")),
                 );
             }
         }

@@ -34,7 +34,11 @@ pub struct FeaturizeReport {
 /// Featurise the formulas in column `formula_col` of `df`: returns the table with columns
 /// `row`, `formula_normalized`, `fractions` (`El:x` pairs, space-separated), `density`
 /// (g/cm³), the descriptor columns and `error` added after the original ones.
-pub fn featurize_frame(df: &DataFrame, path: &Path, formula_col: &str) -> Result<(DataFrame, FeaturizeReport), IoError> {
+pub fn featurize_frame(
+    df: &DataFrame,
+    path: &Path,
+    formula_col: &str,
+) -> Result<(DataFrame, FeaturizeReport), IoError> {
     let formulas = string_column(df, path, formula_col)?;
     let feat = Featurizer::magpie();
     let names = feat.names();
@@ -74,7 +78,9 @@ pub fn featurize_frame(df: &DataFrame, path: &Path, formula_col: &str) -> Result
     let existing = column_names(df);
     let fresh = |name: &str| if existing.iter().any(|c| c == name) { format!("{name}_") } else { name.to_string() };
     let mut out = df.clone();
-    let mut add = |c: Column| out.with_column(c).map(|_| ()).map_err(|e| IoError::Format { path: path.to_owned(), message: e.to_string() });
+    let mut add = |c: Column| {
+        out.with_column(c).map(|_| ()).map_err(|e| IoError::Format { path: path.to_owned(), message: e.to_string() })
+    };
     add(Column::new(fresh("row").into(), (1..=n as u64).collect::<Vec<_>>()))?;
     add(Column::new(fresh("formula_normalized").into(), norm))?;
     add(Column::new(fresh("fractions").into(), fracs))?;

@@ -12,7 +12,6 @@ use crate::space::PoolTable;
 
 pub mod featurize;
 
-
 /// Errors reading or writing tables.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -242,7 +241,6 @@ pub fn load_pool(path: &Path, cols: &PoolColumns<'_>) -> Result<PoolTable, IoErr
     };
     Ok(PoolTable { columns: inputs, values, formulas })
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -50,13 +50,21 @@ impl Oracle for TableOracle {
                     return Outcome::Failed { reason: "table oracle needs a pool candidate".into(), attempts: 1 };
                 };
                 let Some(row) = self.values.get(i) else {
-                    return Outcome::Failed { reason: format!("pool row {i} is not in the table ({} rows)", self.len()), attempts: 1 };
+                    return Outcome::Failed {
+                        reason: format!("pool row {i} is not in the table ({} rows)", self.len()),
+                        attempts: 1,
+                    };
                 };
                 let mut out = Vec::with_capacity(row.len());
                 for (p, v) in self.properties.iter().zip(row) {
                     match v {
                         Some(v) => out.push(*v),
-                        None => return Outcome::Failed { reason: format!("the table has no value of '{p}' for row {i}"), attempts: 1 },
+                        None => {
+                            return Outcome::Failed {
+                                reason: format!("the table has no value of '{p}' for row {i}"),
+                                attempts: 1,
+                            }
+                        }
                     }
                 }
                 Outcome::Measured(out)

@@ -67,52 +67,26 @@ fn build_site(
         comps.push(species::resolve(n, aliases, &p)?);
     }
     let name = name.map(str::to_string);
-    Ok(Site {
-        name,
-        multiplicity,
-        mix,
-        comps,
-        offset,
-    })
+    Ok(Site { name, multiplicity, mix, comps, offset })
 }
 
 impl Design {
     /// Validates `spec` and, with charge balance on, finds charge-balanced anchor points.
     pub(crate) fn build(spec: &DesignSpec) -> Result<Design, SpaceError> {
-        let invalid = |path: &str, m: &str| SpaceError::Invalid {
-            path: path.into(),
-            message: m.into(),
-        };
+        let invalid = |path: &str, m: &str| SpaceError::Invalid { path: path.into(), message: m.into() };
         if spec.composition.is_some() && spec.structure.is_some() {
-            return Err(invalid(
-                "space.structure",
-                "composition and structure are mutually exclusive",
-            ));
+            return Err(invalid("space.structure", "composition and structure are mutually exclusive"));
         }
         for (name, alias) in &spec.aliases {
-            species::resolve(
-                name,
-                &BTreeMap::from([(name.clone(), alias.clone())]),
-                "space.aliases",
-            )?;
+            species::resolve(name, &BTreeMap::from([(name.clone(), alias.clone())]), "space.aliases")?;
         }
         let mut sites = Vec::new();
         let mut charge = None;
         if let Some(m) = &spec.composition {
             if m.components.is_empty() && m.balance.is_none() {
-                return Err(invalid(
-                    "space.composition.components",
-                    "the composition has no components",
-                ));
+                return Err(invalid("space.composition.components", "the composition has no components"));
             }
-            sites.push(build_site(
-                m,
-                "space.composition",
-                None,
-                1.0,
-                &spec.aliases,
-                0,
-            )?);
+            sites.push(build_site(m, "space.composition", None, 1.0, &spec.aliases, 0)?);
             if m.charge_balance {
                 charge = Some("space.composition.charge_balance".to_string());
             }
@@ -123,18 +97,11 @@ impl Design {
                 let path = format!("space.structure.sites.{name}");
                 if st.sites[..k].iter().any(|(n, _)| n == name) {
                     let context = String::new();
-                    return Err(SpaceError::DuplicateName {
-                        path,
-                        name: name.clone(),
-                        context,
-                    });
+                    return Err(SpaceError::DuplicateName { path, name: name.clone(), context });
                 }
                 if !proto.iter().any(|(p, _)| p == name) {
                     let known: Vec<&str> = proto.iter().map(|(p, _)| p.as_str()).collect();
-                    let message = format!(
-                        "'{name}' is not a site of the prototype (sites: {})",
-                        known.join(", ")
-                    );
+                    let message = format!("'{name}' is not a site of the prototype (sites: {})", known.join(", "));
                     return Err(SpaceError::Structure { path, message });
                 }
             }
@@ -142,8 +109,7 @@ impl Design {
             for (name, mult) in &proto {
                 let path = format!("space.structure.sites.{name}");
                 let spec_site = st.sites.iter().find(|(n, _)| n == name).map(|(_, m)| m);
-                let Some(m) = spec_site.filter(|m| !m.components.is_empty() || m.balance.is_some())
-                else {
+                let Some(m) = spec_site.filter(|m| !m.components.is_empty() || m.balance.is_some()) else {
                     let message = format!("site {name} has no species");
                     return Err(SpaceError::Structure { path, message });
                 };
@@ -160,58 +126,33 @@ impl Design {
             params.push(Param::build(p, k)?);
         }
         if sites.is_empty() && params.is_empty() {
-            return Err(invalid(
-                "space",
-                "nothing to vary: give a composition, a structure or parameters",
-            ));
+            return Err(invalid("space", "nothing to vary: give a composition, a structure or parameters"));
         }
         let nfrac = sites.iter().map(|s| s.mix.len()).sum();
-        let mut design = Design {
-            sites,
-            params,
-            structure: spec.structure.is_some(),
-            charge,
-            anchors: Vec::new(),
-            nfrac,
-        };
+        let mut design =
+            Design { sites, params, structure: spec.structure.is_some(), charge, anchors: Vec::new(), nfrac };
         let cols = design.input_columns();
         for (k, c) in cols.iter().enumerate() {
             if cols[..k].contains(c) {
                 let j = k.saturating_sub(design.nfrac);
                 let path = format!("space.parameters.{j}");
                 let first = cols[..k].iter().position(|x| x == c).unwrap_or(0);
-                let context = if first < design.nfrac {
-                    " (also a component column)"
-                } else {
-                    " (another parameter)"
-                };
+                let context = if first < design.nfrac { " (also a component column)" } else { " (another parameter)" };
                 let context = context.to_string();
-                return Err(SpaceError::DuplicateName {
-                    path,
-                    name: c.clone(),
-                    context,
-                });
+                return Err(SpaceError::DuplicateName { path, name: c.clone(), context });
             }
         }
         if design.charge.is_some() {
             let mut rng = ChaCha8Rng::seed_from_u64(0x5eed);
-            design.anchors = design
-                .sample(ANCHORS, &mut rng)?
-                .into_iter()
-                .map(|c| c.fractions)
-                .collect();
+            design.anchors = design.sample(ANCHORS, &mut rng)?.into_iter().map(|c| c.fractions).collect();
         }
         Ok(design)
     }
 
     /// Column names: fractions (`Ni`, or `A:Cs` for site A), then parameters.
     pub(crate) fn input_columns(&self) -> Vec<String> {
-        let fr = self
-            .sites
-            .iter()
-            .flat_map(|s| s.mix.names.iter().map(|n| format!("{}{n}", s.mix.prefix)));
-        fr.chain(self.params.iter().map(|p| p.name().to_string()))
-            .collect()
+        let fr = self.sites.iter().flat_map(|s| s.mix.names.iter().map(|n| format!("{}{n}", s.mix.prefix)));
+        fr.chain(self.params.iter().map(|p| p.name().to_string())).collect()
     }
 
     /// Encoded width.
@@ -233,17 +174,8 @@ impl Design {
             fractions.extend(s.mix.draw(&u[k..k + d], rng));
             k += d;
         }
-        let params = self
-            .params
-            .iter()
-            .enumerate()
-            .map(|(j, p)| p.at_unit(u[k + j]))
-            .collect();
-        Candidate {
-            fractions,
-            params,
-            pool_index: None,
-        }
+        let params = self.params.iter().enumerate().map(|(j, p)| p.at_unit(u[k + j])).collect();
+        Candidate { fractions, params, pool_index: None }
     }
 
     /// The rule a drawn candidate breaks (key path and reason), if any.
@@ -251,11 +183,7 @@ impl Design {
         for s in &self.sites {
             let r = s.mix.check(&c.fractions[s.offset..s.offset + s.mix.len()]);
             if let Some(first) = r.into_iter().next() {
-                let rule = if first.contains("min_components") {
-                    ".min_components"
-                } else {
-                    ""
-                };
+                let rule = if first.contains("min_components") { ".min_components" } else { "" };
                 return Some((format!("{}{rule}", s.mix.path), first));
             }
         }
@@ -265,11 +193,7 @@ impl Design {
 
     /// Latin hypercube in latent coordinates, mapped through the exact sampler; rejected rows
     /// are redrawn with fresh uniform coordinates.
-    pub(crate) fn sample(
-        &self,
-        n: usize,
-        rng: &mut ChaCha8Rng,
-    ) -> Result<Vec<Candidate>, SpaceError> {
+    pub(crate) fn sample(&self, n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Candidate>, SpaceError> {
         let dims = self.latent_dim();
         let mut out = Vec::with_capacity(n);
         let (mut tries, mut rejected) = (0usize, BTreeMap::<String, (usize, String)>::new());
@@ -286,13 +210,9 @@ impl Design {
                     Some((path, why)) => rejected.entry(path).or_insert((0, why)).0 += 1,
                 }
                 if tries >= MIN_TRIES && (out.len() as f64) < MIN_ACCEPTANCE * tries as f64 {
-                    let (path, (count, why)) = rejected
-                        .into_iter()
-                        .max_by_key(|(_, (c, _))| *c)
-                        .unwrap_or_default();
+                    let (path, (count, why)) = rejected.into_iter().max_by_key(|(_, (c, _))| *c).unwrap_or_default();
                     let what = if path.ends_with("charge_balance") {
-                        "charge balance (common oxidation states, one per element) rejects"
-                            .to_string()
+                        "charge balance (common oxidation states, one per element) rejects".to_string()
                     } else {
                         format!("'{why}' rejects")
                     };
@@ -312,12 +232,10 @@ impl Design {
     /// Weighted components of the fractions `f`: (component, fraction × multiplicity).
     fn parts<'a>(&'a self, f: &'a [f64]) -> impl Iterator<Item = (&'a Component, f64)> + 'a {
         self.sites.iter().flat_map(move |s| {
-            s.comps.iter().enumerate().map(move |(j, c)| {
-                (
-                    c,
-                    f.get(s.offset + j).copied().unwrap_or(0.0) * s.multiplicity,
-                )
-            })
+            s.comps
+                .iter()
+                .enumerate()
+                .map(move |(j, c)| (c, f.get(s.offset + j).copied().unwrap_or(0.0) * s.multiplicity))
         })
     }
 
@@ -331,11 +249,7 @@ impl Design {
             return None;
         }
         let comp = species::composition(self.parts(&c.fractions))?;
-        Some(if self.structure {
-            comp
-        } else {
-            comp.normalized()
-        })
+        Some(if self.structure { comp } else { comp.normalized() })
     }
 
     /// Every rule `c` breaks.
@@ -345,18 +259,10 @@ impl Design {
             out.push("a pool index on a designed space".to_string());
         }
         if c.fractions.len() != self.nfrac {
-            out.push(format!(
-                "{} fractions, expected {}",
-                c.fractions.len(),
-                self.nfrac
-            ));
+            out.push(format!("{} fractions, expected {}", c.fractions.len(), self.nfrac));
         }
         if c.params.len() != self.params.len() {
-            out.push(format!(
-                "{} parameter values, expected {}",
-                c.params.len(),
-                self.params.len()
-            ));
+            out.push(format!("{} parameter values, expected {}", c.params.len(), self.params.len()));
         }
         if !out.is_empty() {
             return out;
@@ -364,17 +270,10 @@ impl Design {
         for s in &self.sites {
             out.extend(s.mix.check(&c.fractions[s.offset..s.offset + s.mix.len()]));
         }
-        out.extend(
-            self.params
-                .iter()
-                .zip(&c.params)
-                .filter_map(|(p, v)| p.check(v)),
-        );
+        out.extend(self.params.iter().zip(&c.params).filter_map(|(p, v)| p.check(v)));
         if out.is_empty() && self.charge.is_some() && !self.charge_ok(&c.fractions) {
             let f = self.composition(c).map(|c| c.formula()).unwrap_or_default();
-            out.push(format!(
-                "{f} cannot be charge balanced with common oxidation states"
-            ));
+            out.push(format!("{f} cannot be charge balanced with common oxidation states"));
         }
         out
     }
@@ -391,32 +290,15 @@ impl Design {
             .params
             .iter()
             .enumerate()
-            .map(|(j, p)| {
-                c.params
-                    .get(j)
-                    .map_or_else(|| p.at_unit(0.5), |v| p.repair(v))
-            })
+            .map(|(j, p)| c.params.get(j).map_or_else(|| p.at_unit(0.5), |v| p.repair(v)))
             .collect();
         if self.charge.is_some() && !self.charge_ok(&fractions) {
-            let dist = |a: &Vec<f64>| {
-                a.iter()
-                    .zip(&fractions)
-                    .map(|(x, y)| (x - y) * (x - y))
-                    .sum::<f64>()
-            };
-            if let Some(a) = self
-                .anchors
-                .iter()
-                .min_by(|a, b| dist(a).total_cmp(&dist(b)))
-            {
+            let dist = |a: &Vec<f64>| a.iter().zip(&fractions).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+            if let Some(a) = self.anchors.iter().min_by(|a, b| dist(a).total_cmp(&dist(b))) {
                 fractions = a.clone();
             }
         }
-        Candidate {
-            fractions,
-            params,
-            pool_index: None,
-        }
+        Candidate { fractions, params, pool_index: None }
     }
 
     /// Writes the encoding of `c` into `row` (length [`Design::dim`]).
@@ -435,10 +317,7 @@ impl Design {
 
     /// The candidate whose encoding is `row` (fractions as given, NaN → 0; see `Param::decode`).
     pub(crate) fn decode(&self, row: &[f64]) -> Candidate {
-        let fractions = row[..self.nfrac]
-            .iter()
-            .map(|&x| if x.is_nan() { 0.0 } else { x })
-            .collect();
+        let fractions = row[..self.nfrac].iter().map(|&x| if x.is_nan() { 0.0 } else { x }).collect();
         let mut k = self.nfrac;
         let mut params = Vec::with_capacity(self.params.len());
         for p in &self.params {
@@ -446,11 +325,7 @@ impl Design {
             params.push(p.decode(&row[k..k + w]));
             k += w;
         }
-        Candidate {
-            fractions,
-            params,
-            pool_index: None,
-        }
+        Candidate { fractions, params, pool_index: None }
     }
 
     /// Parameter value helper for dry runs: product of the discrete parameters' counts.
@@ -461,9 +336,7 @@ impl Design {
 
     /// Fresh uniform latent coordinates (a raw, unstratified draw).
     pub(crate) fn raw_draw(&self, rng: &mut ChaCha8Rng) -> Candidate {
-        let u: Vec<f64> = (0..self.latent_dim())
-            .map(|_| rng.random::<f64>())
-            .collect();
+        let u: Vec<f64> = (0..self.latent_dim()).map(|_| rng.random::<f64>()).collect();
         self.realize(&u, rng)
     }
 }

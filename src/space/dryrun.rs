@@ -69,11 +69,7 @@ impl fmt::Display for DryRun {
             SpaceKind::Parameters => "parameters",
             SpaceKind::Pool => "pool",
         };
-        write!(
-            f,
-            "{kind} space: encoded width {}, {} columns",
-            self.dim, self.input_columns
-        )?;
+        write!(f, "{kind} space: encoded width {}, {} columns", self.dim, self.input_columns)?;
         if let Some(rows) = self.pool_rows {
             return write!(f, ", {rows} candidate rows");
         }
@@ -98,11 +94,7 @@ impl fmt::Display for DryRun {
             "\n  feasible: {:.1}% of {} raw draws; sampling {}",
             100.0 * self.feasible_fraction,
             self.draws,
-            if self.exact_sampling {
-                "exact"
-            } else {
-                "approximate (hit-and-run)"
-            }
+            if self.exact_sampling { "exact" } else { "approximate (hit-and-run)" }
         )?;
         for n in &self.notes {
             write!(f, "\n  note: {n}")?;
@@ -113,9 +105,7 @@ impl fmt::Display for DryRun {
 
 /// The dry run of a designed space.
 pub(crate) fn design(d: &Design, rng: &mut ChaCha8Rng) -> DryRun {
-    let feasible = (0..DRAWS)
-        .filter(|_| d.rejection(&d.raw_draw(rng)).is_none())
-        .count();
+    let feasible = (0..DRAWS).filter(|_| d.rejection(&d.raw_draw(rng)).is_none()).count();
     let feasible_fraction = feasible as f64 / DRAWS as f64;
     let mut notes = Vec::new();
     if feasible_fraction < 0.05 {
@@ -136,16 +126,10 @@ pub(crate) fn design(d: &Design, rng: &mut ChaCha8Rng) -> DryRun {
             _ => None,
         };
         if !s.mix.forbidden.is_empty() && s.mix.grid.is_some() {
-            notes.push(format!(
-                "{}: grid count ignores the forbidden combinations",
-                s.mix.path
-            ));
+            notes.push(format!("{}: grid count ignores the forbidden combinations", s.mix.path));
         }
         if s.mix.support_count().is_none() {
-            notes.push(format!(
-                "{}: too many component subsets to list; drawn at random",
-                s.mix.path
-            ));
+            notes.push(format!("{}: too many component subsets to list; drawn at random", s.mix.path));
         }
     }
     let has_grid = d.sites.iter().any(|s| s.mix.grid.is_some());

@@ -204,8 +204,7 @@ impl Space {
             Inner::Design(d) => {
                 let cols = d.input_columns();
                 let fr = cols[..d.nfrac].iter().cloned();
-                fr.chain(d.params.iter().flat_map(|p| p.encoded_columns()))
-                    .collect()
+                fr.chain(d.params.iter().flat_map(|p| p.encoded_columns())).collect()
             }
             Inner::Pool(p) => p.columns.clone(),
         }
@@ -221,11 +220,7 @@ impl Space {
                 let k = n.min(p.len());
                 Ok(rand::seq::index::sample(rng, p.len(), k)
                     .into_iter()
-                    .map(|i| Candidate {
-                        fractions: Vec::new(),
-                        params: Vec::new(),
-                        pool_index: Some(i),
-                    })
+                    .map(|i| Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) })
                     .collect())
             }
         }
@@ -238,11 +233,7 @@ impl Space {
             Inner::Design(d) => d.repair(c),
             Inner::Pool(p) => {
                 let i = c.pool_index.unwrap_or(0).min(p.len() - 1);
-                Candidate {
-                    fractions: Vec::new(),
-                    params: Vec::new(),
-                    pool_index: Some(i),
-                }
+                Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) }
             }
         }
     }
@@ -256,9 +247,7 @@ impl Space {
                 let mut r = Vec::new();
                 match c.pool_index {
                     None => r.push("no pool row".to_string()),
-                    Some(i) if i >= p.len() => {
-                        r.push(format!("pool row {i} does not exist ({} rows)", p.len()))
-                    }
+                    Some(i) if i >= p.len() => r.push(format!("pool row {i} does not exist ({} rows)", p.len())),
                     Some(_) => {}
                 }
                 if !c.fractions.is_empty() || !c.params.is_empty() {
@@ -278,9 +267,7 @@ impl Space {
     pub fn encode(&self, cs: &[Candidate]) -> Array2<f64> {
         let mut x = Array2::zeros((cs.len(), self.dim()));
         for (c, mut row) in cs.iter().zip(x.rows_mut()) {
-            let row = row
-                .as_slice_mut()
-                .expect("a row of a standard-layout array is contiguous");
+            let row = row.as_slice_mut().expect("a row of a standard-layout array is contiguous");
             match &self.inner {
                 Inner::Design(d) => d.encode(c, row),
                 Inner::Pool(p) => match c.pool_index.filter(|&i| i < p.len()) {
@@ -296,24 +283,16 @@ impl Space {
     /// [`Space::encode`] on feasible points; for other rows the nearest candidate, which
     /// [`Space::repair`] then makes feasible. Panics if `x` has not `dim()` columns.
     pub fn decode(&self, x: ArrayView2<f64>) -> Vec<Candidate> {
-        assert_eq!(
-            x.ncols(),
-            self.dim(),
-            "Space::decode: {} columns, expected {}",
-            x.ncols(),
-            self.dim()
-        );
+        assert_eq!(x.ncols(), self.dim(), "Space::decode: {} columns, expected {}", x.ncols(), self.dim());
         x.rows()
             .into_iter()
             .map(|row| {
                 let row: Vec<f64> = row.to_vec();
                 match &self.inner {
                     Inner::Design(d) => d.decode(&row),
-                    Inner::Pool(p) => Candidate {
-                        fractions: Vec::new(),
-                        params: Vec::new(),
-                        pool_index: Some(p.nearest(&row)),
-                    },
+                    Inner::Pool(p) => {
+                        Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(p.nearest(&row)) }
+                    }
                 }
             })
             .collect()
@@ -347,12 +326,7 @@ impl Space {
                 p.columns
                     .iter()
                     .enumerate()
-                    .map(|(j, name)| {
-                        (
-                            name.clone(),
-                            Cell::F64(row.map_or(f64::NAN, |i| p.values[[i, j]])),
-                        )
-                    })
+                    .map(|(j, name)| (name.clone(), Cell::F64(row.map_or(f64::NAN, |i| p.values[[i, j]]))))
                     .collect()
             }
         }
@@ -373,11 +347,7 @@ impl Space {
                         let message = format!("pool row {i} does not exist ({} rows)", p.len());
                         return Err(SpaceError::Row { message });
                     }
-                    return Ok(Candidate {
-                        fractions: Vec::new(),
-                        params: Vec::new(),
-                        pool_index: Some(i),
-                    });
+                    return Ok(Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) });
                 }
                 let mut raw = Vec::new();
                 for name in &p.columns {
@@ -391,16 +361,9 @@ impl Space {
                         }
                     }
                 }
-                let found =
-                    (0..p.len()).find(|&i| (0..raw.len()).all(|j| p.values[[i, j]] == raw[j]));
-                let i = found.ok_or_else(|| SpaceError::Row {
-                    message: "no pool row has these inputs".into(),
-                })?;
-                Ok(Candidate {
-                    fractions: Vec::new(),
-                    params: Vec::new(),
-                    pool_index: Some(i),
-                })
+                let found = (0..p.len()).find(|&i| (0..raw.len()).all(|j| p.values[[i, j]] == raw[j]));
+                let i = found.ok_or_else(|| SpaceError::Row { message: "no pool row has these inputs".into() })?;
+                Ok(Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) })
             }
         }
     }

@@ -16,10 +16,7 @@ impl Param {
     /// Validates the `index`-th parameter of `space.parameters`.
     pub(crate) fn build(spec: &ParameterSpec, index: usize) -> Result<Param, SpaceError> {
         let path = format!("space.parameters.{index}");
-        let err = |message: String| SpaceError::Parameter {
-            path: path.clone(),
-            message,
-        };
+        let err = |message: String| SpaceError::Parameter { path: path.clone(), message };
         let name = spec.name().to_string();
         if name.is_empty() {
             return Err(err("a parameter needs a name".into()));
@@ -32,21 +29,13 @@ impl Param {
                 if min > max {
                     return Err(err(format!("{name}: minimum {min} is above maximum {max}")));
                 }
-                Param::Real {
-                    name,
-                    min: *min,
-                    max: *max,
-                }
+                Param::Real { name, min: *min, max: *max }
             }
             ParameterSpec::Integer { min, max, .. } => {
                 if min > max {
                     return Err(err(format!("{name}: minimum {min} is above maximum {max}")));
                 }
-                Param::Int {
-                    name,
-                    min: *min,
-                    max: *max,
-                }
+                Param::Int { name, min: *min, max: *max }
             }
             ParameterSpec::Categorical { choices, .. } => {
                 if choices.is_empty() {
@@ -57,10 +46,7 @@ impl Param {
                         return Err(err(format!("{name}: choice '{c}' is listed twice")));
                     }
                 }
-                Param::Cat {
-                    name,
-                    choices: choices.clone(),
-                }
+                Param::Cat { name, choices: choices.clone() }
             }
         })
     }
@@ -99,9 +85,7 @@ impl Param {
                 let k = ((u * span).floor() as i128).min(*max as i128 - *min as i128);
                 ParamValue::Int((*min as i128 + k) as i64)
             }
-            Param::Cat { choices, .. } => {
-                ParamValue::Cat(((u * choices.len() as f64) as usize).min(choices.len() - 1))
-            }
+            Param::Cat { choices, .. } => ParamValue::Cat(((u * choices.len() as f64) as usize).min(choices.len() - 1)),
         }
     }
 
@@ -111,18 +95,10 @@ impl Param {
         let v = self.repair(v);
         match (self, v) {
             (Param::Real { min, max, .. }, ParamValue::Real(x)) => {
-                out[0] = if max > min {
-                    (x - min) / (max - min)
-                } else {
-                    0.0
-                };
+                out[0] = if max > min { (x - min) / (max - min) } else { 0.0 };
             }
             (Param::Int { min, max, .. }, ParamValue::Int(k)) => {
-                out[0] = if max > min {
-                    (k - min) as f64 / (max - min) as f64
-                } else {
-                    0.0
-                };
+                out[0] = if max > min { (k - min) as f64 / (max - min) as f64 } else { 0.0 };
             }
             (Param::Cat { .. }, ParamValue::Cat(k)) => {
                 out.iter_mut().for_each(|o| *o = 0.0);
@@ -191,12 +167,9 @@ impl Param {
             (Param::Int { min, max, .. }, ParamValue::Int(k)) => {
                 (!(k >= min && k <= max)).then(|| format!("{name} = {k} is outside [{min}, {max}]"))
             }
-            (Param::Cat { choices, .. }, ParamValue::Cat(k)) => (*k >= choices.len()).then(|| {
-                format!(
-                    "{name}: choice {k} does not exist ({} choices)",
-                    choices.len()
-                )
-            }),
+            (Param::Cat { choices, .. }, ParamValue::Cat(k)) => {
+                (*k >= choices.len()).then(|| format!("{name}: choice {k} does not exist ({} choices)", choices.len()))
+            }
             _ => Some(format!("{name}: {v:?} is the wrong kind of value")),
         }
     }
@@ -214,16 +187,12 @@ impl Param {
     /// The value a log cell holds (choice names or indices for categoricals).
     pub(crate) fn value_of_cell(&self, c: &Cell) -> Option<ParamValue> {
         match (self, c) {
-            (Param::Cat { choices, .. }, Cell::Str(s)) => {
-                choices.iter().position(|x| x == s).map(ParamValue::Cat)
-            }
+            (Param::Cat { choices, .. }, Cell::Str(s)) => choices.iter().position(|x| x == s).map(ParamValue::Cat),
             (Param::Cat { .. }, Cell::I64(k)) => usize::try_from(*k).ok().map(ParamValue::Cat),
             (Param::Real { .. }, Cell::F64(x)) => Some(ParamValue::Real(*x)),
             (Param::Real { .. }, Cell::I64(k)) => Some(ParamValue::Real(*k as f64)),
             (Param::Int { .. }, Cell::I64(k)) => Some(ParamValue::Int(*k)),
-            (Param::Int { .. }, Cell::F64(x)) if x.fract() == 0.0 => {
-                Some(ParamValue::Int(*x as i64))
-            }
+            (Param::Int { .. }, Cell::F64(x)) if x.fract() == 0.0 => Some(ParamValue::Int(*x as i64)),
             _ => None,
         }
     }

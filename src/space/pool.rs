@@ -19,36 +19,21 @@ pub(crate) struct Pool {
 impl Pool {
     /// Selects `spec.inputs` (all of the table's columns when `None`) and checks the table.
     pub(crate) fn build(spec: &PoolSpec, table: Option<PoolTable>) -> Result<Pool, SpaceError> {
-        let err = |path: &str, message: String| SpaceError::Pool {
-            path: path.into(),
-            message,
-        };
+        let err = |path: &str, message: String| SpaceError::Pool { path: path.into(), message };
         let Some(table) = table else {
-            return Err(err(
-                "space.pool.path",
-                format!("pool {} was not loaded", spec.path.display()),
-            ));
+            return Err(err("space.pool.path", format!("pool {} was not loaded", spec.path.display())));
         };
         let (rows, ncols) = table.values.dim();
         if ncols != table.columns.len() {
-            let m = format!(
-                "{} column names for {ncols} value columns",
-                table.columns.len()
-            );
+            let m = format!("{} column names for {ncols} value columns", table.columns.len());
             return Err(err("space.pool", m));
         }
         if rows == 0 {
-            return Err(err(
-                "space.pool.path",
-                format!("pool {} has no rows", spec.path.display()),
-            ));
+            return Err(err("space.pool.path", format!("pool {} has no rows", spec.path.display())));
         }
         if let Some(f) = &table.formulas {
             if f.len() != rows {
-                return Err(err(
-                    "space.pool",
-                    format!("{} formulas for {rows} rows", f.len()),
-                ));
+                return Err(err("space.pool", format!("{} formulas for {rows} rows", f.len())));
             }
         }
         let picks: Vec<usize> = match &spec.inputs {
@@ -67,11 +52,7 @@ impl Pool {
                     if picks.contains(&j) {
                         let path = format!("space.pool.inputs.{k}");
                         let (name, context) = (name.clone(), String::new());
-                        return Err(SpaceError::DuplicateName {
-                            path,
-                            name,
-                            context,
-                        });
+                        return Err(SpaceError::DuplicateName { path, name, context });
                     }
                     picks.push(j);
                 }
@@ -86,10 +67,7 @@ impl Pool {
         let (mut min, mut span) = (Vec::new(), Vec::new());
         for (j, col) in values.columns().into_iter().enumerate() {
             if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-                let m = format!(
-                    "column '{}' row {i} is {} (inputs must be numbers)",
-                    columns[j], col[i]
-                );
+                let m = format!("column '{}' row {i} is {} (inputs must be numbers)", columns[j], col[i]);
                 return Err(err("space.pool.inputs", m));
             }
             let lo = col.iter().copied().fold(f64::INFINITY, f64::min);
@@ -97,13 +75,7 @@ impl Pool {
             min.push(lo);
             span.push(hi - lo);
         }
-        Ok(Pool {
-            columns,
-            values,
-            formulas: table.formulas,
-            min,
-            span,
-        })
+        Ok(Pool { columns, values, formulas: table.formulas, min, span })
     }
 
     /// Number of rows.
@@ -115,11 +87,7 @@ impl Pool {
     pub(crate) fn scaled_row(&self, i: usize, out: &mut [f64]) {
         for (j, o) in out.iter_mut().enumerate() {
             let v = self.values[[i, j]];
-            *o = if self.span[j] > 0.0 {
-                (v - self.min[j]) / self.span[j]
-            } else {
-                0.0
-            };
+            *o = if self.span[j] > 0.0 { (v - self.min[j]) / self.span[j] } else { 0.0 };
         }
     }
 

@@ -35,10 +35,7 @@ fn signed_sums(w: &[f64], limit: f64, cap: usize) -> Option<Vec<(f64, f64)>> {
 
 /// `Σ sign · (x − s)_+^p` over the signed sums.
 fn power_sum(sums: &[(f64, f64)], x: f64, p: i32) -> f64 {
-    sums.iter()
-        .filter(|(s, _)| x > *s)
-        .map(|(s, sg)| sg * (x - s).powi(p))
-        .sum()
+    sums.iter().filter(|(s, _)| x > *s).map(|(s, sg)| sg * (x - s).powi(p)).sum()
 }
 
 /// The (d−1)-volume of `{0 ≤ y ≤ w, Σy = t}` up to the factor `√d/(d−1)!` (the same for every
@@ -91,12 +88,7 @@ impl Face {
                 }
             }
         }
-        Face {
-            order,
-            w: ws,
-            t,
-            suffix,
-        }
+        Face { order, w: ws, t, suffix }
     }
 
     /// Whether samples are exact (Rosenblatt) rather than hit-and-run.
@@ -218,16 +210,7 @@ pub(crate) fn fix_sum(x: &mut [f64], lo: &[f64], hi: &[f64], mut residual: f64) 
             return;
         }
         let best = (0..x.len())
-            .map(|i| {
-                (
-                    i,
-                    if residual > 0.0 {
-                        hi[i] - x[i]
-                    } else {
-                        x[i] - lo[i]
-                    },
-                )
-            })
+            .map(|i| (i, if residual > 0.0 { hi[i] - x[i] } else { x[i] - lo[i] }))
             .filter(|&(_, slack)| slack > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         let Some((i, slack)) = best else { return };
@@ -258,19 +241,13 @@ pub(crate) fn project(v: &[f64], lo: &[f64], hi: &[f64]) -> Vec<f64> {
             let (a, b) = (bps[k], bps[k + 1]);
             let (ga, gb) = (g(a), g(b));
             if ga >= 1.0 && gb <= 1.0 {
-                l = if ga - gb > 0.0 {
-                    a + (ga - 1.0) / (ga - gb) * (b - a)
-                } else {
-                    a
-                };
+                l = if ga - gb > 0.0 { a + (ga - 1.0) / (ga - gb) * (b - a) } else { a };
                 break;
             }
         }
         l
     };
-    let mut x: Vec<f64> = (0..n)
-        .map(|i| (v[i] - lambda).clamp(lo[i], hi[i]))
-        .collect();
+    let mut x: Vec<f64> = (0..n).map(|i| (v[i] - lambda).clamp(lo[i], hi[i])).collect();
     let s: f64 = x.iter().sum();
     fix_sum(&mut x, lo, hi, 1.0 - s);
     x
@@ -280,9 +257,7 @@ pub(crate) fn project(v: &[f64], lo: &[f64], hi: &[f64]) -> Vec<f64> {
 /// (fractions are `k / total`). Assumes `Σkl ≤ total ≤ Σkh`.
 pub(crate) fn round_to_grid(x: &[f64], kl: &[i64], kh: &[i64], total: i64) -> Vec<i64> {
     let scaled: Vec<f64> = x.iter().map(|&v| v * total as f64).collect();
-    let mut k: Vec<i64> = (0..x.len())
-        .map(|i| ((scaled[i] + 1e-9).floor() as i64).clamp(kl[i], kh[i]))
-        .collect();
+    let mut k: Vec<i64> = (0..x.len()).map(|i| ((scaled[i] + 1e-9).floor() as i64).clamp(kl[i], kh[i])).collect();
     let mut deficit = total - k.iter().sum::<i64>();
     while deficit != 0 {
         let up = deficit > 0;
@@ -290,11 +265,7 @@ pub(crate) fn round_to_grid(x: &[f64], kl: &[i64], kh: &[i64], total: i64) -> Ve
             .filter(|&i| if up { k[i] < kh[i] } else { k[i] > kl[i] })
             .map(|i| (i, scaled[i] - k[i] as f64))
             .max_by(|a, b| {
-                let o = if up {
-                    a.1.total_cmp(&b.1)
-                } else {
-                    b.1.total_cmp(&a.1)
-                };
+                let o = if up { a.1.total_cmp(&b.1) } else { b.1.total_cmp(&a.1) };
                 o.then(b.0.cmp(&a.0))
             });
         let Some((i, _)) = pick else { break };

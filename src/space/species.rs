@@ -19,41 +19,22 @@ pub(crate) struct Component {
 }
 
 /// Resolves `name` (at key path `path`): an alias, an element or a compound formula.
-pub(crate) fn resolve(
-    name: &str,
-    aliases: &BTreeMap<String, AliasSpec>,
-    path: &str,
-) -> Result<Component, SpaceError> {
+pub(crate) fn resolve(name: &str, aliases: &BTreeMap<String, AliasSpec>, path: &str) -> Result<Component, SpaceError> {
     if let Some(alias) = aliases.get(name) {
-        let comp =
-            Composition::parse(&alias.formula).map_err(|e| SpaceError::UnknownComponent {
-                path: format!("space.aliases.{name}"),
-                name: alias.formula.clone(),
-                reason: format!("alias {name}: {e}"),
-                suggestion: None,
-            })?;
-        return Ok(Component {
-            elements: comp.iter().collect(),
-            charge: alias.charge,
-        });
+        let comp = Composition::parse(&alias.formula).map_err(|e| SpaceError::UnknownComponent {
+            path: format!("space.aliases.{name}"),
+            name: alias.formula.clone(),
+            reason: format!("alias {name}: {e}"),
+            suggestion: None,
+        })?;
+        return Ok(Component { elements: comp.iter().collect(), charge: alias.charge });
     }
     match Composition::parse(name) {
-        Ok(comp) => Ok(Component {
-            elements: comp.iter().collect(),
-            charge: None,
-        }),
+        Ok(comp) => Ok(Component { elements: comp.iter().collect(), charge: None }),
         Err(e) => {
-            let known = aliases
-                .keys()
-                .map(String::as_str)
-                .chain(chem::ELEMENTS.iter().copied());
+            let known = aliases.keys().map(String::as_str).chain(chem::ELEMENTS.iter().copied());
             let suggestion = known
-                .map(|k| {
-                    (
-                        strsim::normalized_levenshtein(&name.to_lowercase(), &k.to_lowercase()),
-                        k,
-                    )
-                })
+                .map(|k| (strsim::normalized_levenshtein(&name.to_lowercase(), &k.to_lowercase()), k))
                 .filter(|(score, _)| *score >= 0.5)
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, k)| k.to_string());
@@ -91,10 +72,7 @@ pub(crate) fn prototype_sites(p: &PrototypeSpec) -> Result<Vec<(String, f64)>, S
         PrototypeSpec::Sites(sites) => sites.clone(),
     };
     if sites.is_empty() {
-        return Err(SpaceError::Structure {
-            path,
-            message: "no sites".into(),
-        });
+        return Err(SpaceError::Structure { path, message: "no sites".into() });
     }
     for (k, (name, m)) in sites.iter().enumerate() {
         let p = format!("{path}.sites.{name}");
@@ -104,11 +82,7 @@ pub(crate) fn prototype_sites(p: &PrototypeSpec) -> Result<Vec<(String, f64)>, S
         }
         if sites[..k].iter().any(|(n, _)| n == name) {
             let context = String::new();
-            return Err(SpaceError::DuplicateName {
-                path: p,
-                name: name.clone(),
-                context,
-            });
+            return Err(SpaceError::DuplicateName { path: p, name: name.clone(), context });
         }
         if !(m.is_finite() && *m > 0.0) {
             let message = format!("site {name}: multiplicity {m} must be a positive number");
@@ -134,9 +108,7 @@ pub(crate) fn element_amounts<'a>(
 }
 
 /// The composition of `Σ weight · component`; `None` if nothing is present.
-pub(crate) fn composition<'a>(
-    parts: impl IntoIterator<Item = (&'a Component, f64)>,
-) -> Option<Composition> {
+pub(crate) fn composition<'a>(parts: impl IntoIterator<Item = (&'a Component, f64)>) -> Option<Composition> {
     let acc = element_amounts(parts);
     Composition::from_amounts(acc.iter().map(|(&k, &v)| (k, v))).ok()
 }
@@ -161,10 +133,6 @@ pub(crate) fn charge_balanced<'a>(parts: impl IntoIterator<Item = (&'a Component
             }
         }
     }
-    items.extend(
-        elements
-            .into_iter()
-            .map(|(el, a)| (chem::Species::Element(el), a)),
-    );
+    items.extend(elements.into_iter().map(|(el, a)| (chem::Species::Element(el), a)));
     chem::charge_balance(&items, CHARGE_TOL * total.max(1e-300))
 }

@@ -24,19 +24,10 @@ fn spec() -> impl Strategy<Value = SpaceSpec> {
             let comps: Vec<(&str, f64, f64)> = bounds
                 .iter()
                 .enumerate()
-                .map(|(i, &(lo, w))| {
-                    (
-                        NAMES[i],
-                        if i % 2 == 0 { 0.0 } else { lo },
-                        (lo + w).min(1.0),
-                    )
-                })
+                .map(|(i, &(lo, w))| (NAMES[i], if i % 2 == 0 { 0.0 } else { lo }, (lo + w).min(1.0)))
                 .collect();
             let n = comps.len();
-            let mut m = mix(
-                &comps[..n - usize::from(balance)],
-                balance.then_some(NAMES[n - 1]),
-            );
+            let mut m = mix(&comps[..n - usize::from(balance)], balance.then_some(NAMES[n - 1]));
             m.max_components = kmax;
             m.min_components = kmin.filter(|_| kmax.is_none());
             m.resolution = resolution;
@@ -44,26 +35,11 @@ fn spec() -> impl Strategy<Value = SpaceSpec> {
                 m.forbidden = vec![vec![NAMES[0].into(), NAMES[2 % n].into()]];
             }
             let parameters = vec![
-                ParameterSpec::Continuous {
-                    name: "T".into(),
-                    min: -3.5,
-                    max: 812.25,
-                    unit: None,
-                },
-                ParameterSpec::Integer {
-                    name: "k".into(),
-                    min: -2,
-                    max: 5,
-                    unit: None,
-                },
-                ParameterSpec::Categorical {
-                    name: "c".into(),
-                    choices: vec!["x".into(), "y".into(), "z".into()],
-                },
+                ParameterSpec::Continuous { name: "T".into(), min: -3.5, max: 812.25, unit: None },
+                ParameterSpec::Integer { name: "k".into(), min: -2, max: 5, unit: None },
+                ParameterSpec::Categorical { name: "c".into(), choices: vec!["x".into(), "y".into(), "z".into()] },
             ];
-            let SpaceSpec::Design(mut d) = composition(m) else {
-                unreachable!()
-            };
+            let SpaceSpec::Design(mut d) = composition(m) else { unreachable!() };
             d.parameters = parameters;
             SpaceSpec::Design(d)
         })
@@ -72,9 +48,7 @@ fn spec() -> impl Strategy<Value = SpaceSpec> {
 /// A random structure: the perovskite with random bounds on every site, charge balanced.
 fn structure() -> impl Strategy<Value = SpaceSpec> {
     prop::collection::vec((0.0..0.4f64, 0.3..1.0f64), 7).prop_map(|b| {
-        let SpaceSpec::Design(mut d) = perovskite(true) else {
-            unreachable!()
-        };
+        let SpaceSpec::Design(mut d) = perovskite(true) else { unreachable!() };
         let mut k = 0;
         for (_, m) in &mut d.structure.as_mut().unwrap().sites {
             for c in &mut m.components {
@@ -103,12 +77,7 @@ fn assert_feasible(s: &Space, spec: &SpaceSpec, c: &Candidate) -> Result<(), Tes
         let f = &c.fractions[off..off + n];
         prop_assert!((f.iter().sum::<f64>() - 1.0).abs() <= 1e-9);
         for (x, cs) in f.iter().zip(&m.components) {
-            prop_assert!(
-                *x >= cs.min - 1e-12 && *x <= cs.max + 1e-12,
-                "{x} not in [{}, {}]",
-                cs.min,
-                cs.max
-            );
+            prop_assert!(*x >= cs.min - 1e-12 && *x <= cs.max + 1e-12, "{x} not in [{}, {}]", cs.min, cs.max);
         }
         prop_assert!(f.iter().all(|&x| x >= 0.0));
         let present = f.iter().filter(|&&x| x > 0.0).count();
@@ -116,11 +85,7 @@ fn assert_feasible(s: &Space, spec: &SpaceSpec, c: &Candidate) -> Result<(), Tes
         prop_assert!(present >= m.min_components.unwrap_or(1));
         for set in &m.forbidden {
             let all = set.iter().all(|name| {
-                let i = m
-                    .components
-                    .iter()
-                    .position(|c| &c.name == name)
-                    .unwrap_or(n - 1);
+                let i = m.components.iter().position(|c| &c.name == name).unwrap_or(n - 1);
                 f[i] > 0.0
             });
             prop_assert!(!all);

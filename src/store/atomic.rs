@@ -19,16 +19,9 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
 }
 
 /// An I/O error with what was being done and to which path.
-pub(crate) fn io_err(
-    action: &'static str,
-    path: &Path,
-) -> impl FnOnce(std::io::Error) -> StoreError {
+pub(crate) fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
-    move |source| StoreError::Io {
-        action,
-        path,
-        source,
-    }
+    move |source| StoreError::Io { action, path, source }
 }
 
 /// How an atomic write treats an existing file at the final path.
@@ -54,9 +47,7 @@ where
         file.sync_all().map_err(io_err("fsync", &tmp))?;
         drop(file);
         if existing == Existing::Refuse && path.exists() {
-            return Err(StoreError::PartExists {
-                path: path.to_path_buf(),
-            });
+            return Err(StoreError::PartExists { path: path.to_path_buf() });
         }
         fs::rename(&tmp, path).map_err(io_err("rename into place", path))
     })();
@@ -69,9 +60,7 @@ where
 
 /// Write bytes atomically, replacing any existing file.
 pub(crate) fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_atomic(path, Existing::Replace, |f| {
-        f.write_all(bytes).map_err(io_err("write", path))
-    })
+    write_atomic(path, Existing::Replace, |f| f.write_all(bytes).map_err(io_err("write", path)))
 }
 
 /// fsync a folder so that renames and creations in it survive a power loss.
@@ -98,16 +87,8 @@ pub(crate) fn remove_stale_tmps(dir: &Path) -> Result<usize, StoreError> {
     for entry in entries {
         let entry = entry.map_err(io_err("list", dir))?;
         let path = entry.path();
-        let is_tmp = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(TMP_SUFFIX));
-        if is_tmp
-            && entry
-                .file_type()
-                .map_err(io_err("inspect", &path))?
-                .is_file()
-        {
+        let is_tmp = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(TMP_SUFFIX));
+        if is_tmp && entry.file_type().map_err(io_err("inspect", &path))?.is_file() {
             fs::remove_file(&path).map_err(io_err("remove stale temp file", &path))?;
             removed += 1;
         }

@@ -50,10 +50,7 @@ impl CandidateLog {
     /// Open the log in `dir` (created if missing) and find where the part sequence continues.
     pub(crate) fn open(dir: PathBuf) -> Result<CandidateLog, StoreError> {
         fs::create_dir_all(&dir).map_err(io_err("create folder", &dir))?;
-        let log = CandidateLog {
-            dir,
-            next: Mutex::new(0),
-        };
+        let log = CandidateLog { dir, next: Mutex::new(0) };
         let next = log.part_list()?.last().map_or(0, |(i, _)| i + 1);
         *lock(&log.next) = next;
         Ok(log)
@@ -112,10 +109,7 @@ impl CandidateLog {
                 .with_key_value_metadata(Some(kv))
                 .finish(&mut df)
                 .map(|_| ())
-                .map_err(|source| StoreError::Polars {
-                    path: path.clone(),
-                    source,
-                })
+                .map_err(|source| StoreError::Polars { path: path.clone(), source })
         })?;
         *next += 1;
         Ok(path)
@@ -144,26 +138,15 @@ impl CandidateLog {
             return Ok(DataFrame::empty().lazy());
         }
         let frames: Vec<LazyFrame> = parts.into_iter().map(|(_, df)| df.lazy()).collect();
-        let args = UnionArgs {
-            diagonal: true,
-            to_supertypes: true,
-            maintain_order: true,
-            ..Default::default()
-        };
-        concat(frames, args).map_err(|source| StoreError::Polars {
-            path: self.dir.clone(),
-            source,
-        })
+        let args = UnionArgs { diagonal: true, to_supertypes: true, maintain_order: true, ..Default::default() };
+        concat(frames, args).map_err(|source| StoreError::Polars { path: self.dir.clone(), source })
     }
 
     /// All rows of all parts, in append order (part order, then row order), validated first:
     /// a torn, truncated or corrupt part is [`StoreError::TornPart`] naming it — never skipped.
     /// Columns as in the module docs; with no parts, an empty frame with no columns.
     pub fn read_all(&self) -> Result<DataFrame, StoreError> {
-        self.scan()?.collect().map_err(|source| StoreError::Polars {
-            path: self.dir.clone(),
-            source,
-        })
+        self.scan()?.collect().map_err(|source| StoreError::Polars { path: self.dir.clone(), source })
     }
 
     /// The current state of each candidate: its latest row (by part order, then row order),
@@ -173,10 +156,7 @@ impl CandidateLog {
         if df.height() == 0 {
             return Ok(df);
         }
-        let pe = |source| StoreError::Polars {
-            path: self.dir.clone(),
-            source,
-        };
+        let pe = |source| StoreError::Polars { path: self.dir.clone(), source };
         let ids = df.column("candidate_id").map_err(pe)?.u64().map_err(pe)?;
         let mut last: HashMap<u64, usize> = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
@@ -188,10 +168,7 @@ impl CandidateLog {
         }
         let mut pairs: Vec<(u64, usize)> = last.into_iter().collect();
         pairs.sort_unstable();
-        let idx = IdxCa::from_vec(
-            "idx".into(),
-            pairs.iter().map(|&(_, i)| i as IdxSize).collect(),
-        );
+        let idx = IdxCa::from_vec("idx".into(), pairs.iter().map(|&(_, i)| i as IdxSize).collect());
         df.take(&idx).map_err(pe)
     }
 
@@ -212,10 +189,7 @@ impl CandidateLog {
 /// fits, a parseable footer carrying crucible's row count and content checksum, data pages
 /// that decode, and a content checksum that matches. Any failure is `TornPart`.
 pub(crate) fn validate_part(path: &Path) -> Result<DataFrame, StoreError> {
-    let torn = |reason: String| StoreError::TornPart {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let torn = |reason: String| StoreError::TornPart { path: path.to_path_buf(), reason };
     let bytes = fs::read(path).map_err(io_err("read", path))?;
     check_envelope(&bytes).map_err(torn)?;
     match catch_unwind(AssertUnwindSafe(|| decode_checked(bytes))) {
@@ -234,63 +208,38 @@ pub(crate) fn validate_part(path: &Path) -> Result<DataFrame, StoreError> {
 fn check_envelope(bytes: &[u8]) -> Result<(), String> {
     let len = bytes.len();
     if len < 12 {
-        return Err(format!(
-            "the file is {len} bytes, too short for a Parquet file (truncated)"
-        ));
+        return Err(format!("the file is {len} bytes, too short for a Parquet file (truncated)"));
     }
     if &bytes[..4] != MAGIC {
         return Err("it does not start with the Parquet magic `PAR1`".into());
     }
     if &bytes[len - 4..] != MAGIC {
-        return Err(
-            "it does not end with the Parquet magic `PAR1`: truncated or tail overwritten".into(),
-        );
+        return Err("it does not end with the Parquet magic `PAR1`: truncated or tail overwritten".into());
     }
     let footer = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
     if footer > len - 12 {
-        return Err(format!(
-            "its footer claims {footer} bytes but the file has {len}: truncated"
-        ));
+        return Err(format!("its footer claims {footer} bytes but the file has {len}: truncated"));
     }
     Ok(())
 }
 
 fn decode_checked(bytes: Vec<u8>) -> Result<DataFrame, String> {
     let mut reader = ParquetReader::new(Cursor::new(bytes));
-    let meta = reader
-        .get_metadata()
-        .map_err(|e| format!("its footer cannot be read: {e}"))?
-        .clone();
-    let kv = |key: &str| {
-        meta.key_value_metadata
-            .iter()
-            .flatten()
-            .find(|kv| kv.key == key)
-            .and_then(|kv| kv.value.clone())
-    };
-    let not_ours =
-        "its footer has no crucible row count/checksum (not written by the candidate log)";
+    let meta = reader.get_metadata().map_err(|e| format!("its footer cannot be read: {e}"))?.clone();
+    let kv =
+        |key: &str| meta.key_value_metadata.iter().flatten().find(|kv| kv.key == key).and_then(|kv| kv.value.clone());
+    let not_ours = "its footer has no crucible row count/checksum (not written by the candidate log)";
     let want_hash = kv(KV_SHA256).ok_or(not_ours)?;
     let want_rows: usize = kv(KV_ROWS).and_then(|r| r.parse().ok()).ok_or(not_ours)?;
     if meta.num_rows != want_rows {
-        return Err(format!(
-            "its footer lists {} rows, but {want_rows} were written",
-            meta.num_rows
-        ));
+        return Err(format!("its footer lists {} rows, but {want_rows} were written", meta.num_rows));
     }
-    let df = reader
-        .finish()
-        .map_err(|e| format!("its data cannot be decoded: {e}"))?;
+    let df = reader.finish().map_err(|e| format!("its data cannot be decoded: {e}"))?;
     if df.height() != want_rows {
-        return Err(format!(
-            "it decodes to {} rows, but {want_rows} were written",
-            df.height()
-        ));
+        return Err(format!("it decodes to {} rows, but {want_rows} were written", df.height()));
     }
     if content_hash(&df)? != want_hash {
-        return Err(
-            "its content checksum does not match: the data differs from what was written".into(),
-        );
+        return Err("its content checksum does not match: the data differs from what was written".into());
     }
     Ok(df)
 }

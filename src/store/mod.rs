@@ -74,9 +74,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// `create` on a folder that already holds a run.
-    #[error(
-        "{path} already holds a crucible run; use --resume to continue it, or choose another --out"
-    )]
+    #[error("{path} already holds a crucible run; use --resume to continue it, or choose another --out")]
     AlreadyExists {
         /// The run folder.
         path: PathBuf,

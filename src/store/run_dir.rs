@@ -47,10 +47,7 @@ pub struct RunInfo {
 
 /// SHA-256 (lowercase hex) of the config text: the recommended [`RunMeta::config_hash`].
 pub fn config_hash(config_text: &str) -> String {
-    Sha256::digest(config_text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(config_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A run directory: `config.yaml`, `run.json`, `candidates/part-*.parquet`, `checkpoint.json`,
@@ -73,18 +70,11 @@ impl RunDir {
     pub fn create(path: &Path, config_text: &str, meta: &RunMeta) -> Result<RunDir, StoreError> {
         if path.exists() {
             let mut entries = fs::read_dir(path).map_err(io_err("list", path))?;
-            if path.join(RUN_FILE).exists()
-                || path.join(CONFIG_FILE).exists()
-                || path.join(CANDIDATES_DIR).exists()
-            {
-                return Err(StoreError::AlreadyExists {
-                    path: path.to_path_buf(),
-                });
+            if path.join(RUN_FILE).exists() || path.join(CONFIG_FILE).exists() || path.join(CANDIDATES_DIR).exists() {
+                return Err(StoreError::AlreadyExists { path: path.to_path_buf() });
             }
             if entries.next().is_some() {
-                return Err(StoreError::NotEmpty {
-                    path: path.to_path_buf(),
-                });
+                return Err(StoreError::NotEmpty { path: path.to_path_buf() });
             }
         }
         fs::create_dir_all(path).map_err(io_err("create folder", path))?;
@@ -103,12 +93,7 @@ impl RunDir {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             sync_dir(parent)?;
         }
-        Ok(RunDir {
-            path: path.to_path_buf(),
-            info,
-            log,
-            stale_tmp_removed: 0,
-        })
+        Ok(RunDir { path: path.to_path_buf(), info, log, stale_tmp_removed: 0 })
     }
 
     /// Open an existing run to resume it. If the stored config hash (or seed) differs from
@@ -136,12 +121,7 @@ impl RunDir {
         }
         let removed = remove_stale_tmps(path)? + remove_stale_tmps(&path.join(CANDIDATES_DIR))?;
         let log = CandidateLog::open(path.join(CANDIDATES_DIR))?;
-        Ok(RunDir {
-            path: path.to_path_buf(),
-            info,
-            log,
-            stale_tmp_removed: removed,
-        })
+        Ok(RunDir { path: path.to_path_buf(), info, log, stale_tmp_removed: removed })
     }
 
     /// Open an existing run read-only (for `rank`, `report`, `ingest` before the config is
@@ -150,18 +130,10 @@ impl RunDir {
         let info = read_info(path)?;
         let candidates = path.join(CANDIDATES_DIR);
         if !candidates.is_dir() {
-            return Err(StoreError::NotARun {
-                path: path.to_path_buf(),
-                reason: "no candidates/ folder".into(),
-            });
+            return Err(StoreError::NotARun { path: path.to_path_buf(), reason: "no candidates/ folder".into() });
         }
         let log = CandidateLog::open(candidates)?;
-        Ok(RunDir {
-            path: path.to_path_buf(),
-            info,
-            log,
-            stale_tmp_removed: 0,
-        })
+        Ok(RunDir { path: path.to_path_buf(), info, log, stale_tmp_removed: 0 })
     }
 
     /// The run folder.
@@ -204,10 +176,8 @@ impl RunDir {
     /// Save the resume checkpoint atomically (write `checkpoint.json.tmp`, fsync, rename,
     /// fsync folder): a crash leaves the previous checkpoint or the new one, never a mix.
     pub fn save_checkpoint(&self, state: &serde_json::Value) -> Result<(), StoreError> {
-        let json = serde_json::to_vec_pretty(state).map_err(|e| StoreError::Checkpoint {
-            path: self.checkpoint_path(),
-            reason: e.to_string(),
-        })?;
+        let json = serde_json::to_vec_pretty(state)
+            .map_err(|e| StoreError::Checkpoint { path: self.checkpoint_path(), reason: e.to_string() })?;
         write_bytes_atomic(&self.checkpoint_path(), &json)
     }
 
@@ -219,20 +189,12 @@ impl RunDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err("read", &path)(e)),
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StoreError::Checkpoint {
-                path,
-                reason: e.to_string(),
-            })
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Checkpoint { path, reason: e.to_string() })
     }
 }
 
 fn read_info(path: &Path) -> Result<RunInfo, StoreError> {
-    let not_run = |reason: String| StoreError::NotARun {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let not_run = |reason: String| StoreError::NotARun { path: path.to_path_buf(), reason };
     if !path.is_dir() {
         return Err(not_run("no such folder".into()));
     }
@@ -240,9 +202,7 @@ fn read_info(path: &Path) -> Result<RunInfo, StoreError> {
     let bytes = match fs::read(&file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(not_run(
-                "no run.json (not a crucible run, or its creation was interrupted)".into(),
-            ))
+            return Err(not_run("no run.json (not a crucible run, or its creation was interrupted)".into()))
         }
         Err(e) => return Err(io_err("read", &file)(e)),
     };

@@ -58,9 +58,7 @@ pub fn torch_smoke_check() -> Result<(f64, f64), SurrogateError> {
     let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
     let s = (&t * &t).sum(Kind::Float).double_value(&[]);
     if (s - 14.0).abs() > 1e-6 {
-        return Err(SurrogateError::Torch(tch::TchError::Kind(format!(
-            "tensor arithmetic is wrong: 1+4+9 gave {s}"
-        ))));
+        return Err(SurrogateError::Torch(tch::TchError::Kind(format!("tensor arithmetic is wrong: 1+4+9 gave {s}"))));
     }
     tch::manual_seed(0);
     let vs = nn::VarStore::new(Device::Cpu);

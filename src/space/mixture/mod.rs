@@ -73,28 +73,17 @@ fn bad(path: String, message: String) -> SpaceError {
 
 impl Mixture {
     /// Validates `spec` (at key path `path`; `prefix` labels its columns).
-    pub(crate) fn build(
-        spec: &MixtureSpec,
-        path: &str,
-        prefix: &str,
-    ) -> Result<Mixture, SpaceError> {
+    pub(crate) fn build(spec: &MixtureSpec, path: &str, prefix: &str) -> Result<Mixture, SpaceError> {
         let (mut names, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
         for c in &spec.components {
             let p = format!("{path}.components.{}", c.name);
             if names.contains(&c.name) {
                 let context = String::new();
-                return Err(SpaceError::DuplicateName {
-                    path: p,
-                    name: c.name.clone(),
-                    context,
-                });
+                return Err(SpaceError::DuplicateName { path: p, name: c.name.clone(), context });
             }
             for (what, v) in [("minimum", c.min), ("maximum", c.max)] {
                 if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-                    return Err(bad(
-                        p,
-                        format!("{} {what} {v} is not a fraction in [0, 1]", c.name),
-                    ));
+                    return Err(bad(p, format!("{} {what} {v} is not a fraction in [0, 1]", c.name)));
                 }
             }
             if c.min > c.max {
@@ -119,48 +108,26 @@ impl Mixture {
         };
         let n = names.len();
         if n == 0 {
-            return Err(SpaceError::Invalid {
-                path: path.into(),
-                message: "no components".into(),
-            });
+            return Err(SpaceError::Invalid { path: path.into(), message: "no components".into() });
         }
         if n > 64 {
             let message = format!("{n} components; at most 64 are supported");
-            return Err(SpaceError::Invalid {
-                path: path.into(),
-                message,
-            });
+            return Err(SpaceError::Invalid { path: path.into(), message });
         }
         let terms = |v: &[f64]| {
-            let t: Vec<String> = (0..n)
-                .filter(|&i| v[i] > 0.0)
-                .map(|i| format!("{} {}", names[i], v[i]))
-                .collect();
+            let t: Vec<String> = (0..n).filter(|&i| v[i] > 0.0).map(|i| format!("{} {}", names[i], v[i])).collect();
             t.join(" + ")
         };
         let smin: f64 = lo.iter().sum();
         if smin > 1.0 + TOL {
             let (path, total) = (path.to_string(), round6(smin));
-            return Err(SpaceError::MinimumsExceedOne {
-                path,
-                total,
-                terms: terms(&lo),
-            });
+            return Err(SpaceError::MinimumsExceedOne { path, total, terms: terms(&lo) });
         }
         let smax: f64 = hi.iter().sum();
         if smax < 1.0 - TOL {
-            let hint = if balance.is_none() {
-                " and there is no balance component"
-            } else {
-                ""
-            };
+            let hint = if balance.is_none() { " and there is no balance component" } else { "" };
             let (path, total, hint) = (path.to_string(), round6(smax), hint.to_string());
-            return Err(SpaceError::MaximumsBelowOne {
-                path,
-                total,
-                terms: terms(&hi),
-                hint,
-            });
+            return Err(SpaceError::MaximumsBelowOne { path, total, terms: terms(&hi), hint });
         }
         let grid = match spec.resolution {
             None => None,
@@ -170,26 +137,18 @@ impl Mixture {
             Some(g) => g.kh[i] > 0,
             None => hi[i] > 0.0,
         };
-        let mandatory = (0..n)
-            .filter(|&i| lo[i] > 0.0)
-            .fold(0u64, |m, i| m | bit(i));
+        let mandatory = (0..n).filter(|&i| lo[i] > 0.0).fold(0u64, |m, i| m | bit(i));
         let optional: Vec<usize> = (0..n).filter(|&i| lo[i] <= 0.0 && present(i)).collect();
         let mut forbidden = Vec::new();
         for (k, set) in spec.forbidden.iter().enumerate() {
             let p = format!("{path}.forbidden.{k}");
             if set.is_empty() {
-                return Err(SpaceError::Forbidden {
-                    path: p,
-                    message: "empty combination".into(),
-                });
+                return Err(SpaceError::Forbidden { path: p, message: "empty combination".into() });
             }
             let mut mask = 0u64;
             for name in set {
                 let Some(i) = names.iter().position(|x| x == name) else {
-                    let message = format!(
-                        "'{name}' is not a component (components: {})",
-                        names.join(", ")
-                    );
+                    let message = format!("'{name}' is not a component (components: {})", names.join(", "));
                     return Err(SpaceError::Forbidden { path: p, message });
                 };
                 mask |= bit(i);
@@ -206,38 +165,20 @@ impl Mixture {
         let m = mandatory.count_ones() as usize;
         let kmax = spec.max_components.unwrap_or(n).min(n);
         let kmin = spec.min_components.unwrap_or(1).max(1);
-        let card = |which: &str, message: String| SpaceError::Cardinality {
-            path: format!("{path}.{which}"),
-            message,
-        };
+        let card = |which: &str, message: String| SpaceError::Cardinality { path: format!("{path}.{which}"), message };
         if kmax == 0 {
-            return Err(card(
-                "max_components",
-                "max_components must be at least 1".into(),
-            ));
+            return Err(card("max_components", "max_components must be at least 1".into()));
         }
         if kmin > kmax {
-            return Err(card(
-                "min_components",
-                format!("min_components {kmin} > max_components {kmax}"),
-            ));
+            return Err(card("min_components", format!("min_components {kmin} > max_components {kmax}")));
         }
         if kmin > m + optional.len() {
-            let msg = format!(
-                "min_components {kmin} but only {} components can be present",
-                m + optional.len()
-            );
+            let msg = format!("min_components {kmin} but only {} components can be present", m + optional.len());
             return Err(card("min_components", msg));
         }
         if m > kmax {
-            let listed: Vec<&str> = members(mandatory, n)
-                .iter()
-                .map(|&i| names[i].as_str())
-                .collect();
-            let msg = format!(
-                "max_components {kmax} but {m} components have a minimum above 0: {}",
-                listed.join(", ")
-            );
+            let listed: Vec<&str> = members(mandatory, n).iter().map(|&i| names[i].as_str()).collect();
+            let msg = format!("max_components {kmax} but {m} components have a minimum above 0: {}", listed.join(", "));
             return Err(card("max_components", msg));
         }
         let mut mix = Mixture {
@@ -288,25 +229,14 @@ impl Mixture {
     }
 
     fn free_count(&self, s: u64) -> usize {
-        members(s, self.len())
-            .iter()
-            .filter(|&&i| self.hi[i] - self.lo[i] > 1e-14)
-            .count()
+        members(s, self.len()).iter().filter(|&&i| self.hi[i] - self.lo[i] > 1e-14).count()
     }
 
     /// The shifted face of support `s`: `t = 1 − Σlo`, widths `hi − lo` (zero outside `s`).
     fn shifted(&self, s: u64) -> (f64, Vec<f64>) {
         let idx = members(s, self.len());
         let t = 1.0 - idx.iter().map(|&i| self.lo[i]).sum::<f64>();
-        let w = (0..self.len())
-            .map(|i| {
-                if s & bit(i) != 0 {
-                    self.hi[i] - self.lo[i]
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let w = (0..self.len()).map(|i| if s & bit(i) != 0 { self.hi[i] - self.lo[i] } else { 0.0 }).collect();
         (t, w)
     }
 
@@ -342,8 +272,7 @@ impl Mixture {
     pub(crate) fn draw(&self, u: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
         let (s, coords) = match &self.supports {
             Supports::Listed { masks, cum } if masks.len() > 1 => {
-                let target =
-                    u.first().copied().unwrap_or_else(|| rng.random()) * cum[cum.len() - 1];
+                let target = u.first().copied().unwrap_or_else(|| rng.random()) * cum[cum.len() - 1];
                 let k = cum.partition_point(|&c| c <= target).min(masks.len() - 1);
                 (masks[k], u.get(1..).unwrap_or(&[]))
             }
@@ -355,15 +284,7 @@ impl Mixture {
             Some(face) => face.sample(self.len(), coords, rng),
             None => Face::new(t, &w).sample(self.len(), coords, rng),
         };
-        let x: Vec<f64> = (0..self.len())
-            .map(|i| {
-                if s & bit(i) != 0 {
-                    self.lo[i] + y[i]
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let x: Vec<f64> = (0..self.len()).map(|i| if s & bit(i) != 0 { self.lo[i] + y[i] } else { 0.0 }).collect();
         self.round(&x, s, &self.lo)
     }
 
@@ -375,17 +296,9 @@ impl Mixture {
         let n = self.len();
         let inside = |i: usize| s & bit(i) != 0;
         let kl: Vec<i64> = (0..n)
-            .map(|i| {
-                if inside(i) {
-                    g.kl[i].max((lo[i] * g.total as f64 - 1e-9).ceil() as i64)
-                } else {
-                    0
-                }
-            })
+            .map(|i| if inside(i) { g.kl[i].max((lo[i] * g.total as f64 - 1e-9).ceil() as i64) } else { 0 })
             .collect();
-        let kh: Vec<i64> = (0..n)
-            .map(|i| if inside(i) { g.kh[i] } else { 0 })
-            .collect();
+        let kh: Vec<i64> = (0..n).map(|i| if inside(i) { g.kh[i] } else { 0 }).collect();
         let k = round_to_grid(x, &kl, &kh, g.total);
         k.iter().map(|&k| k as f64 / g.total as f64).collect()
     }
@@ -395,13 +308,7 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn build_grid(
-    q: f64,
-    names: &[String],
-    lo: &[f64],
-    hi: &[f64],
-    path: &str,
-) -> Result<Grid, SpaceError> {
+fn build_grid(q: f64, names: &[String], lo: &[f64], hi: &[f64], path: &str) -> Result<Grid, SpaceError> {
     let p = format!("{path}.resolution");
     let total = (1.0 / q).round();
     if !(q.is_finite() && q > 0.0 && q <= 1.0) || (total * q - 1.0).abs() > 1e-9 || total > 1e9 {
@@ -409,20 +316,11 @@ fn build_grid(
         return Err(SpaceError::Resolution { path: p, message });
     }
     let t = total as i64;
-    let kl: Vec<i64> = lo
-        .iter()
-        .map(|&l| (l * total - 1e-9).ceil() as i64)
-        .collect();
-    let kh: Vec<i64> = hi
-        .iter()
-        .map(|&h| (h * total + 1e-9).floor() as i64)
-        .collect();
+    let kl: Vec<i64> = lo.iter().map(|&l| (l * total - 1e-9).ceil() as i64).collect();
+    let kh: Vec<i64> = hi.iter().map(|&h| (h * total + 1e-9).floor() as i64).collect();
     for i in 0..names.len() {
         if kl[i] > kh[i] {
-            let message = format!(
-                "no multiple of {q} lies in {}'s bounds [{}, {}]",
-                names[i], lo[i], hi[i]
-            );
+            let message = format!("no multiple of {q} lies in {}'s bounds [{}, {}]", names[i], lo[i], hi[i]);
             return Err(SpaceError::Resolution { path: p, message });
         }
     }

@@ -30,11 +30,7 @@ impl Mixture {
         }
         let p = project(&v, &self.lo, &self.hi);
         let supp = (0..n).filter(|&i| p[i] > 0.0).fold(0u64, |m, i| m | bit(i));
-        let mut s = if self.support_ok(supp) {
-            supp
-        } else {
-            self.choose_support(&p, &v)
-        };
+        let mut s = if self.support_ok(supp) { supp } else { self.choose_support(&p, &v) };
         let mut lo = self.lo.clone();
         loop {
             let x = self.project_on(&v, s, &lo);
@@ -43,8 +39,7 @@ impl Mixture {
             }
             let addable = |i: usize| {
                 s & bit(i) != 0
-                    || ((s.count_ones() as usize) < self.kmax
-                        && self.forbidden.iter().all(|&f| f & !(s | bit(i)) != 0))
+                    || ((s.count_ones() as usize) < self.kmax && self.forbidden.iter().all(|&f| f & !(s | bit(i)) != 0))
             };
             let pick = (0..n)
                 .filter(|&i| x[i] <= 0.0 && self.hi[i] > 0.0 && addable(i))
@@ -67,19 +62,13 @@ impl Mixture {
     /// the listed support keeping the most mass.
     pub(super) fn choose_support(&self, p: &[f64], v: &[f64]) -> u64 {
         let mut order = self.optional.clone();
-        order.sort_by(|&a, &b| {
-            p[b].total_cmp(&p[a])
-                .then(v[b].total_cmp(&v[a]))
-                .then(a.cmp(&b))
-        });
+        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(v[b].total_cmp(&v[a])).then(a.cmp(&b)));
         let mut s = self.mandatory;
         for &j in &order {
             if p[j] <= 0.0 && self.sums_ok(s) {
                 break;
             }
-            if (s.count_ones() as usize) < self.kmax
-                && self.forbidden.iter().all(|&f| f & !(s | bit(j)) != 0)
-            {
+            if (s.count_ones() as usize) < self.kmax && self.forbidden.iter().all(|&f| f & !(s | bit(j)) != 0) {
                 s |= bit(j);
             }
         }
@@ -89,18 +78,13 @@ impl Mixture {
         match &self.supports {
             Supports::Listed { masks, .. } => {
                 let mass = |s: u64| {
-                    members(s, self.len())
-                        .iter()
-                        .map(|&i| (p[i], v[i]))
-                        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+                    members(s, self.len()).iter().map(|&i| (p[i], v[i])).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
                 };
                 *masks
                     .iter()
                     .max_by(|&&a, &&b| {
                         let (ma, mb) = (mass(a), mass(b));
-                        ma.0.total_cmp(&mb.0)
-                            .then(ma.1.total_cmp(&mb.1))
-                            .then(b.cmp(&a))
+                        ma.0.total_cmp(&mb.0).then(ma.1.total_cmp(&mb.1)).then(b.cmp(&a))
                     })
                     .unwrap_or(&s)
             }
@@ -116,17 +100,9 @@ impl Mixture {
             if !xi.is_finite() {
                 out.push(format!("{} = {xi} is not a number", label(i)));
             } else if xi < self.lo[i] - TOL {
-                out.push(format!(
-                    "{} = {xi} is below its minimum {}",
-                    label(i),
-                    self.lo[i]
-                ));
+                out.push(format!("{} = {xi} is below its minimum {}", label(i), self.lo[i]));
             } else if xi > self.hi[i] + TOL {
-                out.push(format!(
-                    "{} = {xi} is above its maximum {}",
-                    label(i),
-                    self.hi[i]
-                ));
+                out.push(format!("{} = {xi} is above its maximum {}", label(i), self.hi[i]));
             }
         }
         let sum: f64 = x.iter().sum();
@@ -139,42 +115,25 @@ impl Mixture {
             };
             out.push(format!("{what} add up to {sum}, not 1"));
         }
-        let present = x
-            .iter()
-            .enumerate()
-            .filter(|(_, &v)| v > 0.0)
-            .fold(0u64, |m, (i, _)| m | bit(i));
+        let present = x.iter().enumerate().filter(|(_, &v)| v > 0.0).fold(0u64, |m, (i, _)| m | bit(i));
         let count = present.count_ones() as usize;
         if count > self.kmax {
-            out.push(format!(
-                "{count} components present, more than max_components {}",
-                self.kmax
-            ));
+            out.push(format!("{count} components present, more than max_components {}", self.kmax));
         }
         if count < self.kmin {
-            out.push(format!(
-                "{count} components present, fewer than min_components {}",
-                self.kmin
-            ));
+            out.push(format!("{count} components present, fewer than min_components {}", self.kmin));
         }
         for &f in &self.forbidden {
             if f & !present == 0 {
                 let names: Vec<String> = members(f, self.len()).into_iter().map(label).collect();
-                out.push(format!(
-                    "{} are present together, which is forbidden",
-                    names.join(" + ")
-                ));
+                out.push(format!("{} are present together, which is forbidden", names.join(" + ")));
             }
         }
         if let Some(g) = &self.grid {
             for (i, &xi) in x.iter().enumerate() {
                 let k = xi * g.total as f64;
                 if (k - k.round()).abs() > 1e-6 {
-                    out.push(format!(
-                        "{} = {xi} is not a multiple of {}",
-                        label(i),
-                        1.0 / g.total as f64
-                    ));
+                    out.push(format!("{} = {xi} is not a multiple of {}", label(i), 1.0 / g.total as f64));
                 }
             }
         }

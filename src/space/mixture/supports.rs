@@ -45,10 +45,7 @@ impl Mixture {
                 }
                 self.top = k;
                 self.free = self.free_count(masks[0]);
-                let weights: Vec<f64> = masks
-                    .iter()
-                    .map(|&s| self.volume(s).unwrap_or(1.0))
-                    .collect();
+                let weights: Vec<f64> = masks.iter().map(|&s| self.volume(s).unwrap_or(1.0)).collect();
                 let total: f64 = weights.iter().sum();
                 let mut acc = 0.0;
                 let cum = weights
@@ -76,22 +73,14 @@ impl Mixture {
         let message = if self.forbidden.is_empty() {
             let mut his: Vec<f64> = self.optional.iter().map(|&i| self.hi[i]).collect();
             his.sort_by(|a, b| b.total_cmp(a));
-            let others = his
-                .iter()
-                .take(self.kmax)
-                .map(|h| h.to_string())
-                .collect::<Vec<_>>();
+            let others = his.iter().take(self.kmax).map(|h| h.to_string()).collect::<Vec<_>>();
             let mand = members(self.mandatory, self.len());
             let needed = if mand.is_empty() {
                 String::new()
             } else {
                 let names: Vec<&str> = mand.iter().map(|&i| self.names[i].as_str()).collect();
                 let total: f64 = mand.iter().map(|&i| self.hi[i]).sum();
-                format!(
-                    "{} must be present, maximums adding up to {}; ",
-                    names.join(", "),
-                    round6(total)
-                )
+                format!("{} must be present, maximums adding up to {}; ", names.join(", "), round6(total))
             };
             format!(
                 "no set of at most {} components can add up to 1 ({needed}largest other maximums: {})",
@@ -124,15 +113,11 @@ impl Mixture {
                 s |= bit(j);
             }
         }
-        if s.count_ones() as usize == self.mandatory.count_ones() as usize + need
-            && self.support_ok(s)
-        {
+        if s.count_ones() as usize == self.mandatory.count_ones() as usize + need && self.support_ok(s) {
             return Some(s);
         }
         let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
-        (0..10_000)
-            .map(|_| self.random_subset(need, &mut rng))
-            .find(|&s| self.support_ok(s))
+        (0..10_000).map(|_| self.random_subset(need, &mut rng)).find(|&s| self.support_ok(s))
     }
 
     fn random_subset(&self, need: usize, rng: &mut ChaCha8Rng) -> u64 {
@@ -173,9 +158,7 @@ fn binomial(n: usize, k: usize) -> u128 {
         return 0;
     }
     let k = k.min(n - k);
-    (0..k).fold(1u128, |acc, i| {
-        acc.saturating_mul((n - i) as u128) / (i as u128 + 1)
-    })
+    (0..k).fold(1u128, |acc, i| acc.saturating_mul((n - i) as u128) / (i as u128 + 1))
 }
 
 /// All `k`-subsets of `items`, as bit masks, in lexicographic order.
