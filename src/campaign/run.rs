@@ -402,6 +402,11 @@ fn evaluate_batch(
             pool_index: p.candidate.pool_index,
             values: comp.numeric_inputs(&p.candidate),
             formula: comp.formula(&p.candidate),
+            inputs: comp.space.cells(&p.candidate),
+            composition: comp
+                .composition(&p.candidate)
+                .map(|c| c.iter().map(|(el, x)| (el.to_string(), x)).collect())
+                .unwrap_or_default(),
         })
         .collect();
     let outcomes = comp.oracle.evaluate(&requests, stop)?;

@@ -42,6 +42,10 @@ pub struct Request {
     pub values: Vec<f64>,
     /// The candidate's normalised formula, when it has a composition.
     pub formula: Option<String>,
+    /// Named input values, in the space's column order (categoricals as their choice name).
+    pub inputs: Vec<(String, crate::space::Cell)>,
+    /// Atomic fractions of the candidate's composition (element, fraction), when it has one.
+    pub composition: Vec<(String, f64)>,
 }
 
 /// The result of evaluating one candidate.
@@ -126,7 +130,7 @@ mod tests {
     fn function_oracle_measures_and_fails_per_row() {
         let map: BTreeMap<String, String> = [("f".to_string(), "branin".to_string())].into();
         let o = FunctionOracle::new(&map).unwrap();
-        let req = |v: Vec<f64>| Request { candidate_id: 0, pool_index: None, values: v, formula: None };
+        let req = |v: Vec<f64>| Request { candidate_id: 0, pool_index: None, values: v, formula: None, inputs: vec![], composition: vec![] };
         let out = o.evaluate(&[req(vec![std::f64::consts::PI, 2.275]), req(vec![1.0])], &StopFlag::new()).unwrap();
         match &out[0] {
             Outcome::Measured(v) => assert!((v[0] - 0.397887).abs() < 1e-5),
