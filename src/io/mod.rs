@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use crate::space::PoolTable;
 
+pub mod dataset;
 pub mod featurize;
 
 /// Errors reading or writing tables.

@@ -1,8 +1,41 @@
 //! The surrogate model: the only home of libtorch (`tch`) in crucible.
 //!
-//! This slice holds the device selection and the libtorch health check; the composition
-//! encoder, pretraining and fine-tuning land with the surrogate issue.
+//! A permutation-invariant composition encoder (element tokens with mat2vec-initialised
+//! embeddings and a fractional encoding, self-attention blocks, fraction-weighted pooling), a
+//! branch for structure/processing inputs, and one head per task (regression or
+//! classification). [`fit::pretrain`] trains on several data sets at once; [`fit::finetune`]
+//! adapts a checkpoint (or starts from scratch) to a small data set, optionally as a deep
+//! ensemble. Models live in directories of safetensors weights plus a YAML [`ModelCard`].
+//!
+//! - `data`: labelled tables → [`TrainingSet`] (bad rows, NaN targets, repeated formulas)
+//! - `split`: deterministic train/validation/test splits by composition
+//! - `encoder`, `network`: the tch modules; `train`: the training loop
+//! - `fit`: pretraining and fine-tuning; `model`, `checkpoint`, `card`: trained models on disk
+//! - `metrics`: MAE/RMSE/R², classification reports, ROC-AUC, calibration
+//!
+//! Knows nothing of campaigns, files or the terminal: callers pass plain data in and get
+//! `ndarray` arrays out. Nothing outside this module imports `tch`.
+use std::path::PathBuf;
+
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+
+pub mod card;
+pub mod checkpoint;
+pub mod data;
+pub mod encoder;
+pub mod fit;
+pub mod metrics;
+pub mod model;
+pub mod network;
+pub mod split;
+pub mod train;
+
+pub use card::ModelCard;
+pub use data::{KindChoice, LabeledTable, TaskRequest, TaskSource, TrainingSet};
+pub use encoder::{Architecture, ElementInit};
+pub use fit::{finetune, pretrain, FitProgress, FitSettings, Freeze, Start};
+pub use model::{Model, ModelInputs, NeuralSurrogate, Predictions};
+pub use train::{OptimizerKind, RegressionLoss, TrainSettings};
 
 /// Errors of the surrogate.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +52,48 @@ pub enum SurrogateError {
     /// libtorch raised an error.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
+    /// Training data that cannot be used.
+    #[error("{0}")]
+    Data(String),
+    /// Network sizes that do not fit together.
+    #[error("architecture: {0}")]
+    Architecture(String),
+    /// Training settings out of range.
+    #[error("settings: {0}")]
+    Settings(String),
+    /// Inputs that do not fit the model.
+    #[error("inputs: {0}")]
+    Inputs(String),
+    /// A model directory that is missing, unreadable or inconsistent.
+    #[error("{path}: {message}")]
+    Checkpoint {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The loss became NaN or infinite.
+    #[error("training diverged at epoch {epoch} (loss {loss}); lower the learning rate")]
+    Diverged {
+        /// The epoch.
+        epoch: usize,
+        /// The loss value.
+        loss: f64,
+    },
+}
+
+impl SurrogateError {
+    pub(crate) fn data(message: String) -> SurrogateError {
+        SurrogateError::Data(message)
+    }
+}
+
+/// Set libtorch's intra-op thread count: `threads`, or the number of available cores.
+/// Returns the count set.
+pub fn set_threads(threads: Option<usize>) -> usize {
+    let n = threads.filter(|&t| t > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    tch::set_num_threads(n as i32);
+    n
 }
 
 /// Which device a model runs on (`device:` in the config).
@@ -74,7 +149,10 @@ pub fn torch_smoke_check() -> Result<(f64, f64), SurrogateError> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod smoke_tests {
     use super::*;
 
     #[test]

@@ -1,0 +1,333 @@
+//! Pretraining and fine-tuning: from a [`TrainingSet`] to a trained [`NeuralSurrogate`].
+//!
+//! **Pretraining** trains a fresh network with one head per task on the union of the data sets
+//! (see `data` for the merging of repeated compositions and `train` for the masked multi-task
+//! loss). **Fine-tuning** starts from a checkpoint's encoder (or from scratch), adds a fresh
+//! head per task and a fresh branch for the data's structure/processing inputs, and trains with
+//! a [`Freeze`] strategy. With `members > 1` it trains a deep ensemble: member `k` uses seed
+//! `seed + k` and (by default) a bootstrap resample of the training split.
+//!
+//! Both hold out a test split (when `test_frac > 0`; otherwise the validation split is
+//! reported) and write its metrics into the card.
+use std::fmt;
+use std::str::FromStr;
+
+use tch::Device;
+
+use super::card::{HeldOut, InputSpec, ModelCard, TrainingRecord};
+use super::data::{TaskKind, TrainingSet};
+use super::encoder::Architecture;
+use super::metrics;
+use super::model::{Model, ModelInputs, NeuralSurrogate, Predictions};
+use super::network::Mode;
+use super::split::{bootstrap, Split, SplitSpec};
+use super::train::{fit, EpochReport, Prepared, Rows, TrainSettings};
+use super::SurrogateError;
+use crate::chem::ELEMENTS;
+
+/// Which parameters fine-tuning may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freeze {
+    /// Train everything.
+    None,
+    /// Train only the heads and the input branch; the encoder is frozen (linear-probe style).
+    Heads,
+    /// Also train the top `k` attention blocks and the final norm.
+    TopBlocks(usize),
+}
+
+impl FromStr for Freeze {
+    type Err = SurrogateError;
+    /// `none`, `heads` (alias `backbone`), or `top_k:N` (alias `top:N`).
+    fn from_str(s: &str) -> Result<Freeze, SurrogateError> {
+        let bad = || SurrogateError::Settings(format!("freeze '{s}': expected none, heads (or backbone) or top_k:N"));
+        match s.trim() {
+            "none" => Ok(Freeze::None),
+            "heads" | "backbone" => Ok(Freeze::Heads),
+            t => {
+                let k = t.strip_prefix("top_k:").or_else(|| t.strip_prefix("top:")).ok_or_else(bad)?;
+                k.trim().parse().map(Freeze::TopBlocks).map_err(|_| bad())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Freeze {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Freeze::None => write!(f, "none"),
+            Freeze::Heads => write!(f, "heads"),
+            Freeze::TopBlocks(k) => write!(f, "top_k:{k}"),
+        }
+    }
+}
+
+impl Freeze {
+    /// Whether the variable `name` is trained under this strategy (`blocks` in the encoder).
+    pub fn trains(&self, name: &str, blocks: usize) -> bool {
+        let Some(rest) = name.strip_prefix("encoder.") else { return true };
+        match *self {
+            Freeze::None => true,
+            Freeze::Heads => false,
+            Freeze::TopBlocks(k) => {
+                rest.starts_with("norm.")
+                    || (blocks.saturating_sub(k)..blocks).any(|i| rest.starts_with(&format!("block{i}.")))
+            }
+        }
+    }
+}
+
+/// Progress of a fit: which ensemble member, and the epoch's numbers.
+#[derive(Debug, Clone)]
+pub struct FitProgress {
+    /// Member index (0 for a single model).
+    pub member: usize,
+    /// Number of members.
+    pub members: usize,
+    /// The epoch.
+    pub epoch: EpochReport,
+}
+
+/// Settings shared by pretraining and fine-tuning.
+#[derive(Debug, Clone)]
+pub struct FitSettings {
+    /// Network sizes (for pretraining and `scratch`; a checkpoint brings its own).
+    pub architecture: Architecture,
+    /// Optimisation.
+    pub train: TrainSettings,
+    /// Split fractions; the split seed is `train.seed`.
+    pub val_frac: f64,
+    /// Fraction held out for the card's metrics.
+    pub test_frac: f64,
+    /// Freeze strategy (fine-tuning from a checkpoint).
+    pub freeze: Freeze,
+    /// Dropout override (fine-tuning).
+    pub dropout: Option<f64>,
+    /// Ensemble members (1: a single model).
+    pub members: usize,
+    /// Train ensemble members on bootstrap resamples.
+    pub bootstrap: bool,
+    /// Where to train.
+    pub device: Device,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        FitSettings {
+            architecture: Architecture::default(),
+            train: TrainSettings::default(),
+            val_frac: 0.1,
+            test_frac: 0.1,
+            freeze: Freeze::None,
+            dropout: None,
+            members: 1,
+            bootstrap: true,
+            device: Device::Cpu,
+        }
+    }
+}
+
+/// Where fine-tuning starts.
+pub enum Start<'a> {
+    /// A fresh network.
+    Scratch,
+    /// The encoder of a trained model (member 0 of an ensemble); `name` is recorded in the card.
+    From {
+        /// The checkpoint.
+        model: &'a NeuralSurrogate,
+        /// Its directory, for the card.
+        name: String,
+    },
+}
+
+/// Pretrain a fresh network on `data` (all its tasks).
+pub fn pretrain(
+    data: TrainingSet,
+    s: &FitSettings,
+    progress: &mut dyn FnMut(&FitProgress),
+) -> Result<NeuralSurrogate, SurrogateError> {
+    train_all(data, Start::Scratch, "pretrain", s, progress)
+}
+
+/// Fine-tune on `data` from `start` (see the module docs).
+pub fn finetune(
+    data: TrainingSet,
+    start: Start<'_>,
+    s: &FitSettings,
+    progress: &mut dyn FnMut(&FitProgress),
+) -> Result<NeuralSurrogate, SurrogateError> {
+    train_all(data, start, "finetune", s, progress)
+}
+
+fn train_all(
+    mut data: TrainingSet,
+    start: Start<'_>,
+    stage: &str,
+    s: &FitSettings,
+    progress: &mut dyn FnMut(&FitProgress),
+) -> Result<NeuralSurrogate, SurrogateError> {
+    if data.is_empty() {
+        return Err(SurrogateError::data("no usable rows (every row had a bad formula or no target)".into()));
+    }
+    let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+    let split = Split::by_group(&data.groups, &spec)?;
+    data.set_scaling(&split.train);
+    for (t, n) in data.present(&split.train).into_iter().enumerate() {
+        if n == 0 {
+            return Err(SurrogateError::data(format!(
+                "task '{}' has no targets in the training split",
+                data.tasks[t].name
+            )));
+        }
+    }
+    let inputs: Vec<InputSpec> = data
+        .input_names
+        .iter()
+        .zip(data.input_scaling(&split.train))
+        .map(|(name, (mean, std))| InputSpec { name: name.clone(), mean, std })
+        .collect();
+    let mut arch = match &start {
+        Start::Scratch => s.architecture.clone(),
+        Start::From { model, .. } => model.card.architecture.clone(),
+    };
+    if let Some(d) = s.dropout {
+        arch.dropout = d;
+    }
+    let mut elements: Vec<String> =
+        data.compositions.elements_in(&split.train).iter().map(|&e| ELEMENTS[e].to_string()).collect();
+    if let Start::From { model, .. } = &start {
+        elements.extend(model.card.elements.iter().cloned());
+        elements.sort_by_key(|e| crate::chem::element_index(e));
+        elements.dedup();
+    }
+    let scaling: Vec<(f64, f64)> = inputs.iter().map(|i| (i.mean, i.std)).collect();
+    let prep = Prepared::new(&data, &scaling);
+    let members = s.members.max(1);
+    let mut models = Vec::with_capacity(members);
+    for k in 0..members {
+        let mut card = ModelCard::new(arch.clone(), data.tasks.clone(), inputs.clone());
+        card.elements = elements.clone();
+        card.data = data.reports.clone();
+        let mut train = s.train.clone();
+        train.seed = s.train.seed + k as u64;
+        let boot = (members > 1 && s.bootstrap).then_some(k as u64);
+        let rows = match boot {
+            Some(b) => bootstrap(&split.train, s.train.seed, b),
+            None => split.train.clone(),
+        };
+        tch::manual_seed(train.seed as i64);
+        let mut model = Model::init(card, s.device)?;
+        let freeze = match &start {
+            Start::Scratch => Freeze::None,
+            Start::From { model: src, .. } => {
+                copy_encoder(&src.members[0], &model)?;
+                s.freeze
+            }
+        };
+        for (name, t) in model.vs.variables() {
+            if t.requires_grad() && !freeze.trains(&name, arch.blocks) {
+                let _ = t.set_requires_grad(false);
+            }
+        }
+        let mode = Mode { encoder: freeze != Freeze::Heads, heads: true };
+        let mut cb = |e: &EpochReport| progress(&FitProgress { member: k, members, epoch: e.clone() });
+        let report = fit(&model.net, &model.vs, &prep, &Rows { train: &rows, val: &split.val }, &train, mode, &mut cb)?;
+        let (from, from_sha256) = match &start {
+            Start::Scratch => ("scratch".to_string(), None),
+            Start::From { model, name } => (name.clone(), model.members[0].card.weights_sha256.clone()),
+        };
+        model.card.training = Some(TrainingRecord {
+            stage: stage.to_string(),
+            from,
+            from_sha256,
+            freeze: freeze.to_string(),
+            settings: train,
+            split: spec,
+            train_rows: rows.len(),
+            val_rows: split.val.len(),
+            test_rows: split.test.len(),
+            bootstrap: boot,
+            fit: report,
+            threads: tch::get_num_threads().max(1) as usize,
+            device: format!("{:?}", s.device).to_lowercase(),
+        });
+        models.push(model);
+    }
+    let mut sur = if models.len() == 1 {
+        NeuralSurrogate::single(models.pop().expect("one model"))
+    } else {
+        let card = models[0].card.clone();
+        NeuralSurrogate { card, members: models }
+    };
+    let (rows, which) = if split.test.is_empty() { (&split.val, "val") } else { (&split.test, "test") };
+    if !rows.is_empty() {
+        let x = inputs_for(&data, rows);
+        for m in sur.members.iter_mut() {
+            m.card.metrics = held_out(&data, rows, &m.predict(&x)?, which);
+        }
+        sur.card.metrics = held_out(&data, rows, &sur.predict(&x)?, which);
+    }
+    Ok(sur)
+}
+
+/// Copy `encoder.*` variables of `src` into `dst` (same architecture required).
+fn copy_encoder(src: &Model, dst: &Model) -> Result<(), SurrogateError> {
+    let from = src.vs.variables();
+    tch::no_grad(|| {
+        for (name, t) in dst.vs.variables() {
+            if !name.starts_with("encoder.") {
+                continue;
+            }
+            let s =
+                from.get(&name).ok_or_else(|| SurrogateError::Architecture(format!("the checkpoint lacks {name}")))?;
+            let mut t = t;
+            t.f_copy_(s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Model inputs for `rows` of `data`.
+pub fn inputs_for(data: &TrainingSet, rows: &[usize]) -> ModelInputs {
+    let p = data.input_names.len();
+    let x = ndarray::Array2::from_shape_fn((rows.len(), p), |(i, j)| data.input(rows[i], j));
+    ModelInputs { compositions: data.compositions.select(rows), inputs: x }
+}
+
+/// Held-out metrics of predictions `pred` for `rows` of `data` (same order), one entry per
+/// task of `data` that has targets there and is among the predicted tasks.
+pub fn held_out(data: &TrainingSet, rows: &[usize], pred: &Predictions, split: &str) -> Vec<HeldOut> {
+    let mut out = Vec::new();
+    for (t, task) in data.tasks.iter().enumerate() {
+        let Some(mt) = pred.tasks.iter().position(|n| *n == task.name) else { continue };
+        let idx: Vec<usize> = (0..rows.len()).filter(|&i| !data.target(rows[i], t).is_nan()).collect();
+        if idx.is_empty() {
+            continue;
+        }
+        let truth: Vec<f64> = idx.iter().map(|&i| data.target(rows[i], t)).collect();
+        let mut h = HeldOut {
+            task: task.name.clone(),
+            split: split.to_string(),
+            regression: None,
+            classification: None,
+            calibration: None,
+        };
+        match (&task.kind, &pred.probabilities[mt]) {
+            (TaskKind::Classification { classes }, Some(pr)) => {
+                let probs: Vec<f64> = idx.iter().flat_map(|&i| pr.row(i).to_vec()).collect();
+                let labels: Vec<usize> = truth.iter().map(|&c| c as usize).collect();
+                h.classification = Some(metrics::classification(&labels, &probs, classes));
+            }
+            _ => {
+                let mean: Vec<f64> = idx.iter().map(|&i| pred.mean[[i, mt]]).collect();
+                h.regression = Some(metrics::regression(&truth, &mean));
+                if let Some(sd) = &pred.std {
+                    let sd: Vec<f64> = idx.iter().map(|&i| sd[[i, mt]]).collect();
+                    h.calibration = Some(metrics::calibration(&truth, &mean, &sd));
+                }
+            }
+        }
+        out.push(h);
+    }
+    out
+}

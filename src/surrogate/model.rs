@@ -1,0 +1,274 @@
+//! Trained models: one network with its card ([`Model`]), and a model directory of one or more
+//! members ([`NeuralSurrogate`]; several members form a deep ensemble whose spread is the
+//! predicted std). Batch-first prediction and embeddings with `ndarray` at the boundary.
+use ndarray::Array2;
+use tch::{nn, Device, Kind, Tensor};
+
+use super::card::ModelCard;
+use super::data::{CompositionInputs, TaskKind};
+use super::network::{to_vec, Mode, Network};
+use super::SurrogateError;
+use crate::chem::{Composition, ELEMENTS};
+
+/// Rows to predict: compositions and, when the model has inputs, their raw values.
+#[derive(Debug, Clone)]
+pub struct ModelInputs {
+    /// Encoded compositions (n rows).
+    pub compositions: CompositionInputs,
+    /// Raw structure/processing inputs, n × p, in the card's input order (p may be 0).
+    pub inputs: Array2<f64>,
+}
+
+impl ModelInputs {
+    /// Inputs from compositions and (n × p) raw input values (`None`: no inputs).
+    pub fn new(comps: &[Composition], inputs: Option<Array2<f64>>) -> ModelInputs {
+        let inputs = inputs.unwrap_or_else(|| Array2::zeros((comps.len(), 0)));
+        ModelInputs { compositions: CompositionInputs::new(comps), inputs }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.compositions.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.compositions.is_empty()
+    }
+}
+
+/// Predictions for n rows and t tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictions {
+    /// Task names, in column order.
+    pub tasks: Vec<String>,
+    /// n × t. Regression: the predicted value in target units. Binary classification: the
+    /// probability of the second (positive) class. More classes: the most probable label.
+    pub mean: Array2<f64>,
+    /// n × t ensemble standard deviation (of the value, or of the positive-class probability);
+    /// `None` for a single model.
+    pub std: Option<Array2<f64>>,
+    /// Per task: class probabilities (n × classes) for classification tasks.
+    pub probabilities: Vec<Option<Array2<f64>>>,
+}
+
+/// One trained network with its card.
+pub struct Model {
+    pub(crate) card: ModelCard,
+    pub(crate) vs: nn::VarStore,
+    pub(crate) net: Network,
+}
+
+/// Rows per forward pass when predicting.
+const PREDICT_BATCH: usize = 2048;
+
+impl Model {
+    /// A freshly initialised network for `card` on `device` (seed with `tch::manual_seed` first
+    /// for reproducible weights).
+    pub fn init(card: ModelCard, device: Device) -> Result<Model, SurrogateError> {
+        card.architecture.validate()?;
+        let vs = nn::VarStore::new(device);
+        let outputs: Vec<usize> = card.tasks.iter().map(|t| t.kind.outputs()).collect();
+        let net = Network::new(&vs.root(), &card.architecture, card.inputs.len(), &outputs);
+        Ok(Model { card, vs, net })
+    }
+
+    /// The model card.
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    /// Variables by name (`encoder.*`, `params.*`, `heads.<k>.*`), shallow handles.
+    pub fn variables(&self) -> std::collections::HashMap<String, Tensor> {
+        self.vs.variables()
+    }
+
+    fn check(&self, x: &ModelInputs) -> Result<(), SurrogateError> {
+        let p = self.card.inputs.len();
+        if x.inputs.nrows() != x.len() || x.inputs.ncols() != p {
+            let names: Vec<&str> = self.card.inputs.iter().map(|i| i.name.as_str()).collect();
+            return Err(SurrogateError::Inputs(format!(
+                "the model takes {p} inputs [{}] per row but got {} × {} values for {} rows",
+                names.join(", "),
+                x.inputs.nrows(),
+                x.inputs.ncols(),
+                x.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Run the network on every row in batches; `f` gets each batch's embedding and row range.
+    fn run(&self, x: &ModelInputs, mut f: impl FnMut(&Tensor, std::ops::Range<usize>)) -> Result<(), SurrogateError> {
+        self.check(x)?;
+        let p = self.card.inputs.len();
+        tch::no_grad(|| {
+            for start in (0..x.len()).step_by(PREDICT_BATCH) {
+                let end = (start + PREDICT_BATCH).min(x.len());
+                let rows: Vec<usize> = (start..end).collect();
+                let vals: Vec<f32> = rows
+                    .iter()
+                    .flat_map(|&r| {
+                        (0..p).map(move |j| {
+                            ((x.inputs[[r, j]] - self.card.inputs[j].mean) / self.card.inputs[j].std) as f32
+                        })
+                    })
+                    .collect();
+                let batch = self.net.batch(&x.compositions, &rows, Some(&vals));
+                f(&self.net.embed(&batch, Mode::EVAL), start..end);
+            }
+        });
+        Ok(())
+    }
+
+    /// The learned representation the heads see, n × w (w = d_model, plus the parameter
+    /// branch width when the model has inputs). For Gaussian processes on the embedding.
+    pub fn embed(&self, x: &ModelInputs) -> Result<Array2<f64>, SurrogateError> {
+        let mut out: Vec<f64> = Vec::new();
+        let mut w = 0;
+        self.run(x, |z, _| {
+            w = z.size()[1] as usize;
+            out.extend(to_vec(z));
+        })?;
+        Ok(Array2::from_shape_vec((x.len(), w), out).expect("n × w embedding"))
+    }
+
+    /// Predictions for every row (std `None`).
+    pub fn predict(&self, x: &ModelInputs) -> Result<Predictions, SurrogateError> {
+        let n = x.len();
+        let nt = self.card.tasks.len();
+        let mut mean = Array2::<f64>::zeros((n, nt));
+        let mut probabilities: Vec<Option<Array2<f64>>> = self
+            .card
+            .tasks
+            .iter()
+            .map(|t| t.kind.is_classification().then(|| Array2::zeros((n, t.kind.outputs()))))
+            .collect();
+        self.run(x, |z, range| {
+            for (t, task) in self.card.tasks.iter().enumerate() {
+                let out = self.net.head(t, z, Mode::EVAL);
+                match &task.kind {
+                    TaskKind::Regression { mean: m, std: s } => {
+                        for (i, v) in range.clone().zip(to_vec(&out)) {
+                            mean[[i, t]] = v * s + m;
+                        }
+                    }
+                    TaskKind::Classification { classes } => {
+                        let k = classes.len();
+                        let probs = to_vec(&out.softmax(-1, Kind::Float));
+                        let pr = probabilities[t].as_mut().expect("classification task has probabilities");
+                        for (j, i) in range.clone().enumerate() {
+                            for c in 0..k {
+                                pr[[i, c]] = probs[j * k + c];
+                            }
+                        }
+                    }
+                }
+            }
+        })?;
+        summarise_classes(&self.card, &mut mean, &probabilities);
+        Ok(Predictions {
+            tasks: self.card.tasks.iter().map(|t| t.name.clone()).collect(),
+            mean,
+            std: None,
+            probabilities,
+        })
+    }
+}
+
+/// Fill the `mean` column of classification tasks from their probabilities.
+fn summarise_classes(card: &ModelCard, mean: &mut Array2<f64>, probabilities: &[Option<Array2<f64>>]) {
+    for (t, task) in card.tasks.iter().enumerate() {
+        let (TaskKind::Classification { classes }, Some(pr)) = (&task.kind, &probabilities[t]) else { continue };
+        for i in 0..mean.nrows() {
+            mean[[i, t]] = if classes.len() == 2 {
+                pr[[i, 1]]
+            } else {
+                let best = (0..classes.len()).fold(0, |b, c| if pr[[i, c]] > pr[[i, b]] { c } else { b });
+                classes[best]
+            };
+        }
+    }
+}
+
+/// A model directory: one model, or a deep ensemble of members that share tasks and inputs.
+pub struct NeuralSurrogate {
+    pub(crate) card: ModelCard,
+    pub(crate) members: Vec<Model>,
+}
+
+impl NeuralSurrogate {
+    /// A single model.
+    pub fn single(model: Model) -> NeuralSurrogate {
+        NeuralSurrogate { card: model.card.clone(), members: vec![model] }
+    }
+
+    /// The directory's card (for an ensemble: tasks and inputs of member 0, ensemble metrics).
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    /// The members (one for a single model).
+    pub fn members(&self) -> &[Model] {
+        &self.members
+    }
+
+    /// Task names.
+    pub fn task_names(&self) -> Vec<String> {
+        self.card.tasks.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// Names of the structure/processing inputs the model takes, in order.
+    pub fn input_names(&self) -> Vec<String> {
+        self.card.inputs.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// Per row, the elements not seen in training (empty when all were seen). Predictions
+    /// for such rows extrapolate and deserve less trust.
+    pub fn unseen_elements(&self, x: &ModelInputs) -> Vec<Vec<&'static str>> {
+        let seen: Vec<bool> = ELEMENTS.iter().map(|e| self.card.elements.iter().any(|s| s == e)).collect();
+        (0..x.len())
+            .map(|r| {
+                x.compositions.row(r).0.iter().filter(|&&e| !seen[e as usize]).map(|&e| ELEMENTS[e as usize]).collect()
+            })
+            .collect()
+    }
+
+    /// Predictions for every row: the members' mean, and their standard deviation when there
+    /// are several members.
+    pub fn predict(&self, x: &ModelInputs) -> Result<Predictions, SurrogateError> {
+        let preds: Vec<Predictions> = self.members.iter().map(|m| m.predict(x)).collect::<Result<_, _>>()?;
+        if preds.len() == 1 {
+            return Ok(preds.into_iter().next().expect("one member"));
+        }
+        let k = preds.len() as f64;
+        let (n, nt) = preds[0].mean.dim();
+        // Average probabilities (not labels) for classification, then summarise.
+        let probabilities: Vec<Option<Array2<f64>>> = (0..nt)
+            .map(|t| {
+                let mut sum = preds[0].probabilities[t].clone()?;
+                for p in &preds[1..] {
+                    sum += p.probabilities[t].as_ref().expect("members share tasks");
+                }
+                Some(sum / k)
+            })
+            .collect();
+        let mut mean = Array2::<f64>::zeros((n, nt));
+        let mut std = Array2::<f64>::zeros((n, nt));
+        for t in 0..nt {
+            for i in 0..n {
+                let vals: Vec<f64> = preds.iter().map(|p| p.mean[[i, t]]).collect();
+                let m = vals.iter().sum::<f64>() / k;
+                mean[[i, t]] = m;
+                std[[i, t]] = (vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+            }
+        }
+        summarise_classes(&self.card, &mut mean, &probabilities);
+        Ok(Predictions { tasks: self.task_names(), mean, std: Some(std), probabilities })
+    }
+
+    /// The embedding of member 0 (members' embeddings are not aligned with each other).
+    pub fn embed(&self, x: &ModelInputs) -> Result<Array2<f64>, SurrogateError> {
+        self.members[0].embed(x)
+    }
+}

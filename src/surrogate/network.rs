@@ -1,0 +1,129 @@
+//! The whole network: the composition [`Encoder`], an optional branch for structure/processing
+//! inputs (concatenated to the composition embedding), and one head per task
+//! (`Linear → SiLU → Dropout → Linear`, 1 output for regression, one logit per class).
+//!
+//! Variable names (the safetensors keys): `encoder.*`, `params.*`, `heads.<k>.*`. Freezing
+//! works on these prefixes.
+use tch::{nn, Device, Kind, Tensor};
+
+use super::data::CompositionInputs;
+use super::encoder::{Architecture, Encoder, TokenBatch};
+
+/// Which parts run in training mode (dropout on) for a forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    /// Dropout in the encoder.
+    pub encoder: bool,
+    /// Dropout in the parameter branch and the heads.
+    pub heads: bool,
+}
+
+impl Mode {
+    /// Everything deterministic (prediction, validation).
+    pub const EVAL: Mode = Mode { encoder: false, heads: false };
+}
+
+struct Mlp {
+    l1: nn::Linear,
+    l2: nn::Linear,
+    dropout: f64,
+}
+
+impl Mlp {
+    fn new(p: nn::Path, inp: usize, hidden: usize, out: usize, dropout: f64) -> Mlp {
+        Mlp {
+            l1: nn::linear(&p / "l1", inp as i64, hidden as i64, Default::default()),
+            l2: nn::linear(&p / "l2", hidden as i64, out as i64, Default::default()),
+            dropout,
+        }
+    }
+
+    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+        x.apply(&self.l1).silu().dropout(self.dropout, train).apply(&self.l2)
+    }
+}
+
+/// Encoder + parameter branch + heads, with its variables in a `VarStore`.
+pub struct Network {
+    encoder: Encoder,
+    params: Option<Mlp>,
+    heads: Vec<Mlp>,
+    device: Device,
+}
+
+/// A batch as tensors: tokens and (standardised) inputs.
+pub struct Batch {
+    /// The element tokens.
+    pub tokens: TokenBatch,
+    /// Standardised inputs, b × p (absent when the model has none).
+    pub inputs: Option<Tensor>,
+}
+
+impl Network {
+    /// Create all variables under `root`: `n_inputs` structure/processing inputs (0 for none),
+    /// and one head per entry of `outputs` (its number of outputs).
+    pub fn new(root: &nn::Path, arch: &Architecture, n_inputs: usize, outputs: &[usize]) -> Network {
+        let d = arch.d_model;
+        let params =
+            (n_inputs > 0).then(|| Mlp::new(root / "params", n_inputs, arch.param_hidden, arch.param_hidden, 0.0));
+        let width = d + if n_inputs > 0 { arch.param_hidden } else { 0 };
+        let heads = outputs
+            .iter()
+            .enumerate()
+            .map(|(k, &o)| Mlp::new(root / "heads" / k.to_string(), width, arch.head_hidden, o, arch.dropout))
+            .collect();
+        Network { encoder: Encoder::new(root / "encoder", arch), params, heads, device: root.device() }
+    }
+
+    /// The number of heads.
+    pub fn n_heads(&self) -> usize {
+        self.heads.len()
+    }
+
+    /// The representation the heads see: composition embedding (+ parameter branch), b × w.
+    pub fn embed(&self, batch: &Batch, mode: Mode) -> Tensor {
+        let z = self.encoder.forward(&batch.tokens, mode.encoder);
+        match (&self.params, &batch.inputs) {
+            (Some(mlp), Some(x)) => Tensor::cat(&[z, mlp.forward(x, mode.heads).silu()], 1),
+            _ => z,
+        }
+    }
+
+    /// Output of head `k` on embeddings `z`: b × outputs.
+    pub fn head(&self, k: usize, z: &Tensor, mode: Mode) -> Tensor {
+        self.heads[k].forward(z, mode.heads)
+    }
+
+    /// Batch tensors for `rows` of `comps`, padded to the widest row in the batch; `inputs` are
+    /// the standardised input values of those rows, row-major (`rows.len() × p`).
+    pub fn batch(&self, comps: &CompositionInputs, rows: &[usize], inputs: Option<&[f32]>) -> Batch {
+        let b = rows.len();
+        let l = rows.iter().map(|&r| comps.row(r).0.len()).max().unwrap_or(1).max(1);
+        let mut el = vec![0i64; b * l];
+        let mut fr = vec![0f32; b * l];
+        let mut pad = vec![true; b * l];
+        for (i, &r) in rows.iter().enumerate() {
+            let (e, f) = comps.row(r);
+            el[i * l..i * l + e.len()].copy_from_slice(e);
+            fr[i * l..i * l + f.len()].copy_from_slice(f);
+            pad[i * l..i * l + e.len()].iter_mut().for_each(|p| *p = false);
+        }
+        let shape = [b as i64, l as i64];
+        let tokens = TokenBatch {
+            elements: Tensor::from_slice(&el).view(shape).to_device(self.device),
+            fractions: Tensor::from_slice(&fr).view(shape).to_device(self.device),
+            padding: Tensor::from_slice(&pad).view(shape).to_device(self.device),
+        };
+        let inputs = inputs.filter(|_| self.params.is_some()).map(|x| {
+            let p = x.len() / b.max(1);
+            Tensor::from_slice(x).view([b as i64, p as i64]).to_device(self.device)
+        });
+        Batch { tokens, inputs }
+    }
+}
+
+/// Tensor → `Vec<f64>` (any shape, row-major).
+pub(crate) fn to_vec(t: &Tensor) -> Vec<f64> {
+    Vec::<f64>::try_from(t.to_kind(Kind::Double).to_device(Device::Cpu).contiguous().view([-1]))
+        .expect("a float tensor converts to Vec<f64>")
+}

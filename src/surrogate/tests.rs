@@ -1,0 +1,340 @@
+//! Tests of the surrogate on tiny models and small data (each runs in about a second).
+use ndarray::Array2;
+use tch::{Device, Tensor};
+
+use super::data::{KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
+use super::encoder::{Architecture, ElementInit, TokenBatch};
+use super::fit::{finetune, pretrain, FitSettings, Freeze, Start};
+use super::model::{Model, ModelInputs, NeuralSurrogate};
+use super::network::{to_vec, Batch, Mode};
+use super::train::{fit, Prepared, RegressionLoss, Rows, TrainSettings};
+use crate::chem::Composition;
+
+fn tiny() -> Architecture {
+    Architecture {
+        d_model: 16,
+        heads: 2,
+        blocks: 2,
+        ff_dim: 32,
+        dropout: 0.0,
+        head_hidden: 16,
+        param_hidden: 8,
+        element_init: ElementInit::Mat2vec,
+    }
+}
+
+fn table(name: &str, rows: &[(&str, f64)]) -> LabeledTable {
+    LabeledTable {
+        source: name.into(),
+        sha256: "0".repeat(64),
+        formulas: rows.iter().map(|r| Some(r.0.to_string())).collect(),
+        targets: vec![("target".into(), rows.iter().map(|r| Some(r.1).filter(|v| !v.is_nan())).collect())],
+        inputs: vec![],
+    }
+}
+
+fn source(t: LabeledTable, task: &str, kind: KindChoice) -> TaskSource {
+    TaskSource { table: t, tasks: vec![TaskRequest { name: task.into(), kind, unit: None }] }
+}
+
+/// The first `n` steels of the bundled Matbench set (formula, yield strength in MPa).
+fn steels(n: usize) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/matbench/steels_yield.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .take(n)
+        .map(|l| {
+            let (f, y) = l.rsplit_once(',').unwrap();
+            (f.to_string(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+/// A learnable synthetic target over binary and ternary compositions.
+fn synthetic(n: usize) -> Vec<(String, f64)> {
+    let els = ["Fe", "Ni", "Co", "Cr", "Al", "Ti", "Cu", "Mn"];
+    (0..n)
+        .map(|i| {
+            let a = els[i % els.len()];
+            let b = els[(i / els.len() + 1 + i % els.len()) % els.len()];
+            let x = 0.1 + 0.8 * ((i * 37) % 97) as f64 / 97.0;
+            let c = Composition::from_amounts([(a, x), (b, 1.0 - x)]).unwrap();
+            let y = c.fraction("Fe") * 3.0 + c.fraction("Ni") - 2.0 * c.fraction("Al") + x * x;
+            (c.formula(), y)
+        })
+        .collect()
+}
+
+fn set_of(rows: &[(String, f64)]) -> TrainingSet {
+    let r: Vec<(&str, f64)> = rows.iter().map(|(f, y)| (f.as_str(), *y)).collect();
+    TrainingSet::build(&[source(table("t.csv", &r), "y", KindChoice::Auto)]).unwrap()
+}
+
+fn settings(epochs: usize) -> FitSettings {
+    FitSettings {
+        architecture: tiny(),
+        train: TrainSettings {
+            epochs,
+            batch_size: 16,
+            lr: 3e-3,
+            patience: 0,
+            loss: RegressionLoss::Mse,
+            ..Default::default()
+        },
+        val_frac: 0.2,
+        test_frac: 0.0,
+        ..Default::default()
+    }
+}
+
+fn inputs(formulas: &[&str]) -> ModelInputs {
+    let comps: Vec<Composition> = formulas.iter().map(|f| Composition::parse(f).unwrap()).collect();
+    ModelInputs::new(&comps, None)
+}
+
+fn fresh_model(arch: Architecture) -> Model {
+    let set = set_of(&synthetic(8));
+    tch::manual_seed(1);
+    let card = super::card::ModelCard::new(arch, set.tasks.clone(), vec![]);
+    Model::init(card, Device::Cpu).unwrap()
+}
+
+fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+#[test]
+fn padding_does_not_change_the_embedding() {
+    for init in [ElementInit::Mat2vec, ElementInit::Learned] {
+        let m = fresh_model(Architecture { element_init: init, ..tiny() });
+        let alone = m.embed(&inputs(&["Fe2O3"])).unwrap();
+        let padded = m.embed(&inputs(&["Fe2O3", "LiMnNiCoAlO4"])).unwrap();
+        let d = alone.row(0).iter().zip(padded.row(0)).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(d < 1e-6, "{init:?}: padding changed the embedding by {d}");
+    }
+}
+
+#[test]
+fn element_order_does_not_change_the_output() {
+    let m = fresh_model(tiny());
+    let tokens = |els: &[i64], fr: &[f32]| {
+        let n = els.len() as i64;
+        Batch {
+            tokens: TokenBatch {
+                elements: Tensor::from_slice(els).view([1, n]),
+                fractions: Tensor::from_slice(fr).view([1, n]),
+                padding: Tensor::from_slice(&vec![false; els.len()]).view([1, n]),
+            },
+            inputs: None,
+        }
+    };
+    let a = tokens(&[25, 27, 12, 7], &[0.4, 0.3, 0.2, 0.1]);
+    let b = tokens(&[7, 12, 25, 27], &[0.1, 0.2, 0.4, 0.3]);
+    let (za, zb) = tch::no_grad(|| (m.net.embed(&a, Mode::EVAL), m.net.embed(&b, Mode::EVAL)));
+    let d: f64 = to_vec(&za).iter().zip(to_vec(&zb)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+    assert!(d < 1e-6, "shuffling the elements changed the embedding by {d}");
+    let (ha, hb) = tch::no_grad(|| (m.net.head(0, &za, Mode::EVAL), m.net.head(0, &zb, Mode::EVAL)));
+    assert!((ha - hb).abs().max().double_value(&[]) < 1e-6);
+}
+
+#[test]
+fn overfits_a_small_steels_subset() {
+    let set = set_of(&steels(32));
+    let mut s = settings(200);
+    s.val_frac = 0.0;
+    s.train.lr = 5e-3;
+    s.train.batch_size = 8;
+    let mut losses = Vec::new();
+    let model = pretrain(set, &s, &mut |p| losses.push(p.epoch.train_loss)).unwrap();
+    let (first, last) = (losses[0], *losses.last().unwrap());
+    assert!(last < 0.15 * first, "training loss went only from {first} to {last}");
+    assert_eq!(model.card().training.as_ref().unwrap().fit.epochs_run, 200);
+}
+
+#[test]
+fn save_load_predict_round_trip_and_same_seed_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = synthetic(60);
+    let mut a = pretrain(set_of(&data), &settings(3), &mut |_| {}).unwrap();
+    let b = pretrain(set_of(&data), &settings(3), &mut |_| {}).unwrap();
+    let x = inputs(&["Fe0.5Ni0.5", "Al2O3", "CuZn", "Fe"]);
+    let pa = a.predict(&x).unwrap();
+    assert_eq!(pa.mean, b.predict(&x).unwrap().mean, "same seed, same data: same predictions");
+    assert!(pa.std.is_none());
+    a.save(dir.path()).unwrap();
+    let back = NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap();
+    assert_eq!(back.predict(&x).unwrap().mean, pa.mean);
+    assert_eq!(back.card().tasks, a.card().tasks);
+    assert!(back.card().weights_sha256.is_some());
+    let unseen = back.unseen_elements(&x);
+    assert_eq!(unseen[1], vec!["O"]);
+    assert!(unseen[0].is_empty());
+    let e = back.embed(&x).unwrap();
+    assert_eq!(e.dim(), (4, 16));
+}
+
+#[test]
+fn card_mismatches_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = pretrain(set_of(&synthetic(40)), &settings(1), &mut |_| {}).unwrap();
+    m.save(dir.path()).unwrap();
+    let card = dir.path().join("card.yaml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    // a card whose architecture does not fit the weights (the sha check passes: weights untouched)
+    std::fs::write(&card, text.replace("d_model: 16", "d_model: 32")).unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("do not fit") && e.contains("shape"), "{e}");
+    // weights from another model
+    let sha = m.card().weights_sha256.clone().unwrap();
+    std::fs::write(&card, text.replace(&sha, &"a".repeat(64))).unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("does not match card.yaml"), "{e}");
+    std::fs::write(&card, "format: 1\nnot a card").unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("not a valid model card"), "{e}");
+    std::fs::write(&card, &text).unwrap();
+    std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("model.safetensors") && e.contains("missing"), "{e}");
+    let e = NeuralSurrogate::load(&dir.path().join("nope"), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("no such model directory"), "{e}");
+}
+
+#[test]
+fn freeze_heads_leaves_the_encoder_unchanged() {
+    let base = pretrain(set_of(&synthetic(60)), &settings(2), &mut |_| {}).unwrap();
+    let data = set_of(&steels(40));
+    let mut s = settings(2);
+    s.freeze = Freeze::Heads;
+    let start = Start::From { model: &base, name: "base".into() };
+    let tuned = finetune(data.clone(), start, &s, &mut |_| {}).unwrap();
+    let (before, after) = (base.members()[0].variables(), tuned.members()[0].variables());
+    for (name, t) in &after {
+        if name.starts_with("encoder.") {
+            assert_eq!(before[name], *t, "{name} changed under freeze=heads");
+        }
+    }
+    assert_eq!(tuned.card().training.as_ref().unwrap().freeze, "heads");
+    s.freeze = Freeze::TopBlocks(1);
+    let top = finetune(data, Start::From { model: &base, name: "base".into() }, &s, &mut |_| {}).unwrap();
+    let v = top.members()[0].variables();
+    assert_eq!(before["encoder.block0.qkv.weight"], v["encoder.block0.qkv.weight"]);
+    assert_ne!(before["encoder.block1.qkv.weight"], v["encoder.block1.qkv.weight"], "the top block trains");
+    assert_eq!("top_k:2".parse::<Freeze>().unwrap(), Freeze::TopBlocks(2));
+    assert!("all".parse::<Freeze>().is_err());
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    // Noise targets: the validation loss bottoms out early, then rises as the model memorises.
+    let rows: Vec<(String, f64)> =
+        synthetic(80).into_iter().enumerate().map(|(i, (f, _))| (f, ((i * 7919) % 13) as f64)).collect();
+    let set = set_of(&rows);
+    let split =
+        super::split::Split::by_group(&set.groups, &super::split::SplitSpec { val_frac: 0.3, test_frac: 0.0, seed: 0 })
+            .unwrap();
+    let mut set = set;
+    set.set_scaling(&split.train);
+    tch::manual_seed(0);
+    let m = Model::init(super::card::ModelCard::new(tiny(), set.tasks.clone(), vec![]), Device::Cpu).unwrap();
+    let prep = Prepared::new(&set, &[]);
+    let s = TrainSettings { epochs: 60, batch_size: 8, lr: 1e-2, patience: 8, warmup: 0.0, ..Default::default() };
+    let rep = fit(
+        &m.net,
+        &m.vs,
+        &prep,
+        &Rows { train: &split.train, val: &split.val },
+        &s,
+        Mode { encoder: true, heads: true },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(rep.best_epoch < rep.epochs_run, "{rep:?}");
+    let now = prep.eval_loss(&m.net, &split.val, 1024, s.loss);
+    assert!((now - rep.best_loss).abs() < 1e-6, "restored weights give {now}, best was {}", rep.best_loss);
+    assert!((now - rep.val_losses.last().unwrap()).abs() > 1e-6);
+}
+
+#[test]
+fn missing_targets_are_masked() {
+    let data = synthetic(60);
+    let a: Vec<(&str, f64)> = data.iter().map(|(f, y)| (f.as_str(), *y)).collect();
+    // second task: NaN on every other row, and a binary label
+    let b: Vec<(&str, f64)> = data
+        .iter()
+        .enumerate()
+        .map(|(i, (f, y))| (f.as_str(), if i % 2 == 0 { f64::NAN } else { (*y > 1.0) as u8 as f64 }))
+        .collect();
+    let set = TrainingSet::build(&[
+        source(table("a.csv", &a), "a", KindChoice::Auto),
+        source(table("b.csv", &b), "b", KindChoice::Auto),
+    ])
+    .unwrap();
+    assert_eq!(set.reports[1].missing_targets, 30);
+    assert!(set.tasks[1].kind.is_classification());
+    let mut losses = Vec::new();
+    let m = pretrain(set, &settings(2), &mut |p| losses.push((p.epoch.train_loss, p.epoch.val_loss.unwrap()))).unwrap();
+    assert!(losses.iter().all(|(t, v)| t.is_finite() && v.is_finite()), "{losses:?}");
+    let p = m.predict(&inputs(&["FeNi", "Al"])).unwrap();
+    assert!(p.mean.iter().all(|v| v.is_finite()));
+    assert!((0.0..=1.0).contains(&p.mean[[0, 1]]), "binary task predicts a probability");
+    assert_eq!(p.probabilities[1].as_ref().unwrap().dim(), (2, 2));
+}
+
+#[test]
+fn data_policies_duplicates_bad_rows_and_kinds() {
+    let rows = [("Fe2O3", 1.0), ("Fe4O6", 3.0), ("Xx2O", 5.0), ("NaCl", f64::NAN), ("NaCl", 4.0), ("Fe2(O3", 1.0)];
+    let set = TrainingSet::build(&[source(table("d.csv", &rows), "y", KindChoice::Auto)]).unwrap();
+    assert_eq!(set.len(), 2, "Fe2O3 and Fe4O6 are one composition; NaCl once");
+    assert_eq!(set.target(0, 0), 2.0, "duplicates are averaged");
+    assert_eq!(set.target(1, 0), 4.0);
+    let rep = &set.reports[0];
+    assert_eq!((rep.rows, rep.used, rep.bad_formulas, rep.missing_targets, rep.duplicates_merged), (6, 3, 2, 1, 1));
+    assert_eq!(set.bad_rows.iter().map(|b| b.row).collect::<Vec<_>>(), vec![3, 6]);
+    assert!(set.bad_rows[0].reason.contains("Xx"), "{:?}", set.bad_rows[0]);
+    let cls = [("Fe", 1.0), ("Ni", 0.0), ("Fe", 1.0), ("Fe", 0.0)];
+    let set = TrainingSet::build(&[source(table("c.csv", &cls), "m", KindChoice::Auto)]).unwrap();
+    assert_eq!(set.tasks[0].kind, TaskKind::Classification { classes: vec![0.0, 1.0] });
+    assert_eq!(set.target(0, 0), 1.0, "majority vote");
+    let reg = TrainingSet::build(&[source(table("c.csv", &cls), "m", KindChoice::Regression)]).unwrap();
+    assert!(!reg.tasks[0].kind.is_classification());
+    let e = TrainingSet::build(&[source(table("r.csv", &[("Fe", 0.5)]), "m", KindChoice::Classification)]).unwrap_err();
+    assert!(e.to_string().contains("non-integer"), "{e}");
+    let e = TrainingSet::build(&[source(table("n.csv", &[("Fe", f64::NAN)]), "m", KindChoice::Auto)]).unwrap_err();
+    assert!(e.to_string().contains("no values"), "{e}");
+}
+
+#[test]
+fn finetune_with_inputs_and_an_ensemble_gives_a_spread() {
+    let data = synthetic(48);
+    let mut t = table("p.csv", &data.iter().map(|(f, y)| (f.as_str(), *y)).collect::<Vec<_>>());
+    let temp: Vec<Option<f64>> = (0..data.len()).map(|i| Some(300.0 + (i % 5) as f64 * 50.0)).collect();
+    for (i, y) in t.targets[0].1.iter_mut().enumerate() {
+        *y = y.map(|v| v + temp[i].unwrap() / 100.0);
+    }
+    t.inputs = vec![("temp".into(), temp)];
+    let set = TrainingSet::build(&[source(t, "y", KindChoice::Auto)]).unwrap();
+    let mut s = settings(3);
+    s.members = 3;
+    s.test_frac = 0.2;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut ens = finetune(set, Start::Scratch, &s, &mut |p| {
+        seen.insert(p.member);
+    })
+    .unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(ens.input_names(), vec!["temp"]);
+    let comps = vec![Composition::parse("FeNi").unwrap(); 2];
+    let x = ModelInputs::new(&comps, Some(Array2::from_shape_vec((2, 1), vec![300.0, 500.0]).unwrap()));
+    let p = ens.predict(&x).unwrap();
+    assert!(p.std.as_ref().unwrap().iter().all(|&s| s > 0.0), "members differ");
+    assert!(ens.card().metrics[0].calibration.is_some());
+    let dir = tempfile::tempdir().unwrap();
+    ens.save(dir.path()).unwrap();
+    assert!(dir.path().join("member-2/model.safetensors").is_file());
+    let back = NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap();
+    assert!(max_diff(&back.predict(&x).unwrap().mean, &p.mean) < 1e-12);
+    let wrong = ModelInputs::new(&comps, None);
+    let e = back.predict(&wrong).unwrap_err().to_string();
+    assert!(e.contains("temp"), "{e}");
+}
