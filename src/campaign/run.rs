@@ -130,11 +130,10 @@ impl Components {
         v
     }
 
+    /// The normalised formula for the log and tables: atomic fractions to 4 significant digits
+    /// (the exact values are in the fraction columns, or the pool file).
     fn formula(&self, c: &Candidate) -> Option<String> {
-        match (c.pool_index, &self.pool_formulas) {
-            (Some(i), Some(f)) => crate::chem::Composition::parse(&f[i]).ok().map(|c| c.normalized().formula()),
-            _ => self.space.formula(c),
-        }
+        self.composition(c).map(|comp| format!("{comp:.4}"))
     }
 
     fn composition(&self, c: &Candidate) -> Option<crate::chem::Composition> {
