@@ -3,12 +3,14 @@
 //!
 //! A failed evaluation (a NaN, a missing table value) is an [`Outcome::Failed`] row, not an
 //! error: `Err` means the oracle as a whole is unusable.
+pub mod command;
 pub mod functions;
 pub mod table;
 
 use std::collections::BTreeMap;
 
 use crate::stop::StopFlag;
+pub use command::CommandOracle;
 pub use table::TableOracle;
 
 /// Errors of an oracle that cannot be used at all.
