@@ -1,6 +1,10 @@
 //! Command-line interface: clap structs and one function per subcommand. The only place that
 //! prints. Each subcommand turns its arguments into library calls.
+mod evaluate;
 mod featurize;
+mod finetune;
+mod predict;
+mod pretrain;
 mod progress;
 mod run;
 mod validate;
@@ -65,6 +69,14 @@ enum Command {
         #[arg(long, default_value = "formula")]
         formula_col: String,
     },
+    /// Pretrain a surrogate on one or more data sets (FILE[:TARGET[:KIND]]).
+    Pretrain(pretrain::PretrainArgs),
+    /// Fine-tune a checkpoint (or train from scratch) on a labelled data set.
+    Finetune(finetune::FinetuneArgs),
+    /// Metrics of a model on labelled data.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Add predictions (<task>_mean, <task>_std) to a table.
+    Predict(predict::PredictArgs),
     /// Check that libtorch works (a tensor op and one AdamW step).
     Doctor,
 }
@@ -78,6 +90,10 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Command::Validate { config } => validate::validate(&config),
         Command::Featurize { data, out, formula_col } => featurize::featurize(&data, &out, &formula_col, verbosity),
+        Command::Pretrain(a) => pretrain::pretrain(a, verbosity),
+        Command::Finetune(a) => finetune::finetune(a, verbosity),
+        Command::Evaluate(a) => evaluate::evaluate(a, verbosity),
+        Command::Predict(a) => predict::predict(a, verbosity),
         Command::Doctor => match crucible::surrogate::torch_smoke_check() {
             Ok((before, after)) => {
                 println!("libtorch OK: tensor arithmetic correct; one AdamW step took the loss from {before:.4} to {after:.4}");

@@ -513,3 +513,46 @@ fn merge_kinds(task: &mut Task, kind: TaskKind) -> Result<(), SurrogateError> {
         }
     }
 }
+
+/// Rows of a table ready to predict: the encodable rows and what happened to the others.
+#[derive(Debug, Clone)]
+pub struct EncodedTable {
+    /// The rows that could be encoded.
+    pub inputs: super::model::ModelInputs,
+    /// Their 0-based row numbers in the table.
+    pub rows: Vec<usize>,
+    /// Rows skipped for a missing or invalid formula.
+    pub bad: Vec<BadRow>,
+    /// 1-based rows skipped for a missing/NaN input value.
+    pub missing_inputs: Vec<usize>,
+}
+
+/// Encode every row of `table` whose formula parses and whose inputs are all present (targets
+/// are ignored). Input columns are taken in the table's order.
+pub fn encode_table(table: &LabeledTable) -> EncodedTable {
+    let (mut comps, mut rows, mut bad, mut missing_inputs, mut x) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, f) in table.formulas.iter().enumerate() {
+        let parsed = match f.as_deref().map(str::trim) {
+            None | Some("") => Err("empty formula".to_string()),
+            Some(text) => Composition::parse(text).map_err(|e| format!("'{text}': {e}")),
+        };
+        let c = match parsed {
+            Ok(c) => c,
+            Err(reason) => {
+                bad.push(BadRow { source: table.source.clone(), row: i + 1, reason });
+                continue;
+            }
+        };
+        let Some(v) = table.inputs.iter().map(|(_, col)| col[i]).collect::<Option<Vec<f64>>>() else {
+            missing_inputs.push(i + 1);
+            continue;
+        };
+        x.extend(v);
+        comps.push(c);
+        rows.push(i);
+    }
+    let p = table.inputs.len();
+    let x = ndarray::Array2::from_shape_vec((rows.len(), p), x).expect("n × p inputs");
+    EncodedTable { inputs: super::model::ModelInputs::new(&comps, Some(x)), rows, bad, missing_inputs }
+}

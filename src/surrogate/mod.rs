@@ -17,7 +17,7 @@
 //! `ndarray` arrays out. Nothing outside this module imports `tch`.
 use std::path::PathBuf;
 
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
 
 pub mod card;
 pub mod checkpoint;
@@ -31,10 +31,12 @@ pub mod split;
 pub mod train;
 
 pub use card::ModelCard;
-pub use data::{KindChoice, LabeledTable, TaskRequest, TaskSource, TrainingSet};
+pub use data::{encode_table, EncodedTable, KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
 pub use encoder::{Architecture, ElementInit};
-pub use fit::{finetune, pretrain, FitProgress, FitSettings, Freeze, Start};
+pub use fit::{finetune, held_out, pretrain, FitProgress, FitSettings, Freeze, Start};
 pub use model::{Model, ModelInputs, NeuralSurrogate, Predictions};
+/// The libtorch device type, re-exported so that callers need not import `tch`.
+pub use tch::Device;
 pub use train::{OptimizerKind, RegressionLoss, TrainSettings};
 
 /// Errors of the surrogate.

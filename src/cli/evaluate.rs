@@ -1,0 +1,138 @@
+//! `crucible evaluate --model DIR --data FILE --target COL`: metrics of a model on labelled
+//! data — MAE, RMSE, R² for regression (with calibration for ensembles); a per-class report
+//! (precision, recall, F1, support; micro, macro, weighted) and ROC-AUC for classification.
+//! Rows with a bad formula, a missing input or a NaN target are dropped and counted.
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
+use crucible::surrogate::metrics::{self, ClassificationMetrics};
+use crucible::surrogate::{encode_table, ModelInputs, NeuralSurrogate, TaskKind};
+
+use super::pretrain::{report_error, TorchArgs};
+use super::progress::Verbosity;
+
+/// `crucible evaluate` arguments.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// The model directory.
+    #[arg(long)]
+    model: PathBuf,
+    /// Labelled data (CSV or Parquet).
+    #[arg(long)]
+    data: PathBuf,
+    /// The column with the true values.
+    #[arg(long)]
+    target: String,
+    /// The model's task to compare against (default: the task named like the target column,
+    /// or the model's only task).
+    #[arg(long)]
+    task: Option<String>,
+    /// The column holding formulas.
+    #[arg(long, default_value = "formula")]
+    formula_col: String,
+    #[command(flatten)]
+    torch: TorchArgs,
+}
+
+fn print_report(c: &ClassificationMetrics) {
+    println!("  {:<14}{:>10}{:>10}{:>10}{:>10}", "", "precision", "recall", "f1", "support");
+    for l in &c.classes {
+        println!("  {:<14}{:>10.3}{:>10.3}{:>10.3}{:>10}", l.label, l.precision, l.recall, l.f1, l.support);
+    }
+    for (name, a) in [("micro avg", &c.micro), ("macro avg", &c.macro_avg), ("weighted avg", &c.weighted)] {
+        println!("  {:<14}{:>10.3}{:>10.3}{:>10.3}{:>10}", name, a.precision, a.recall, a.f1, c.n);
+    }
+    println!(
+        "  accuracy {:.3}   ROC-AUC {}",
+        c.accuracy,
+        c.roc_auc.map_or("- (one class only)".into(), |x| format!("{x:.3}"))
+    );
+}
+
+fn run(a: EvaluateArgs, v: Verbosity) -> Result<()> {
+    let device = a.torch.setup()?;
+    let model = NeuralSurrogate::load(&a.model, device)?;
+    let card = model.card();
+    let task = match &a.task {
+        Some(t) => t.clone(),
+        None if card.task_index(&a.target).is_some() => a.target.clone(),
+        None if card.tasks.len() == 1 => card.tasks[0].name.clone(),
+        None => bail!(
+            "the model has tasks [{}]; say which one to compare with --task",
+            card.tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let Some(t) = card.task_index(&task) else {
+        bail!("the model has no task '{task}' (tasks: {})", model.task_names().join(", "));
+    };
+    let names = model.input_names();
+    let targets = std::slice::from_ref(&a.target);
+    let cols = DatasetColumns { formula: &a.formula_col, targets, inputs: InputColumns::Named(&names) };
+    let table = read_labeled(&a.data, &cols)?;
+    let enc = encode_table(&table);
+    let y = &table.targets[0].1;
+    let keep: Vec<usize> = (0..enc.rows.len()).filter(|&i| y[enc.rows[i]].is_some()).collect();
+    let nan = enc.rows.len() - keep.len();
+    println!(
+        "{}: {} rows; dropped {} bad formulas, {} missing inputs, {nan} NaN/empty targets; evaluating {} rows on task '{task}'",
+        a.data.display(),
+        table.formulas.len(),
+        enc.bad.len(),
+        enc.missing_inputs.len(),
+        keep.len()
+    );
+    if v == Verbosity::Verbose {
+        enc.bad.iter().for_each(|b| eprintln!("{}: row {}: {}", b.source, b.row, b.reason));
+    }
+    if keep.is_empty() {
+        bail!("no rows left to evaluate");
+    }
+    let x = ModelInputs {
+        compositions: enc.inputs.compositions.select(&keep),
+        inputs: enc.inputs.inputs.select(ndarray::Axis(0), &keep),
+    };
+    let truth: Vec<f64> = keep.iter().map(|&i| y[enc.rows[i]].expect("kept rows have targets")).collect();
+    let pred = model.predict(&x)?;
+    let unseen = model.unseen_elements(&x).iter().filter(|u| !u.is_empty()).count();
+    if unseen > 0 {
+        println!("  {unseen} rows hold elements never seen in training (extrapolation)");
+    }
+    match &card.tasks[t].kind {
+        TaskKind::Regression { .. } => {
+            let mean: Vec<f64> = pred.mean.column(t).to_vec();
+            let m = metrics::regression(&truth, &mean);
+            let r2 = m.r2.map_or("-".into(), |x| format!("{x:.4}"));
+            println!("  MAE {:.4}  RMSE {:.4}  R² {r2}  (n = {})", m.mae, m.rmse, m.n);
+            if let Some(sd) = &pred.std {
+                let c = metrics::calibration(&truth, &mean, &sd.column(t).to_vec());
+                println!(
+                    "  calibration ({} members): NLL {:.3}, within 1σ {:.1}% (ideal 68.3), within 2σ {:.1}% (ideal 95.4)",
+                    model.members().len(),
+                    c.nll,
+                    100.0 * c.within_1sigma,
+                    100.0 * c.within_2sigma
+                );
+            } else {
+                println!("  (a single model: no uncertainty to calibrate)");
+            }
+        }
+        TaskKind::Classification { classes } => {
+            let mut labels = Vec::with_capacity(truth.len());
+            for y in &truth {
+                match classes.iter().position(|c| c == y) {
+                    Some(k) => labels.push(k),
+                    None => bail!("target value {y} is not one of the model's classes {classes:?}"),
+                }
+            }
+            let pr = pred.probabilities[t].as_ref().expect("classification probabilities");
+            print_report(&metrics::classification(&labels, pr.as_slice().expect("contiguous"), classes));
+        }
+    }
+    Ok(())
+}
+
+/// Run `crucible evaluate`; returns the exit code.
+pub fn evaluate(a: EvaluateArgs, v: Verbosity) -> i32 {
+    run(a, v).map_or_else(|e| report_error(&e), |()| super::OK)
+}

@@ -1,0 +1,129 @@
+//! `crucible finetune --from DIR|scratch --data FILE --target COL --out DIR`.
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
+use crucible::surrogate::{
+    self, FitSettings, Freeze, KindChoice, NeuralSurrogate, Start, TaskRequest, TaskSource, TrainingSet,
+};
+
+use super::pretrain::{print_data_report, print_epoch, report_error, save, TorchArgs, TrainArgs};
+use super::progress::Verbosity;
+
+/// `crucible finetune` arguments.
+#[derive(Debug, clap::Args)]
+pub struct FinetuneArgs {
+    /// A model directory to start from, or `scratch` for a fresh network.
+    #[arg(long)]
+    from: String,
+    /// The labelled data (CSV or Parquet).
+    #[arg(long)]
+    data: PathBuf,
+    /// The target column.
+    #[arg(long)]
+    target: String,
+    /// Output model directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// auto (classes when the column holds only 0 and 1), regression or class.
+    #[arg(long, default_value = "auto")]
+    task_kind: String,
+    /// Freeze strategy: none, heads (alias backbone: train only the heads and the input
+    /// branch) or top_k:N (also the top N attention blocks).
+    #[arg(long, default_value = "none")]
+    freeze: String,
+    /// Dropout while fine-tuning (default: the checkpoint's).
+    #[arg(long)]
+    dropout: Option<f64>,
+    /// Train a deep ensemble of N members (seeds seed..seed+N-1, bootstrap resamples).
+    #[arg(long, default_value_t = 1)]
+    ensemble: usize,
+    /// Ensemble members train on the same rows (differ only by seed).
+    #[arg(long)]
+    no_bootstrap: bool,
+    /// Structure/processing input columns (default: every other numeric column).
+    #[arg(long, value_delimiter = ',')]
+    inputs: Option<Vec<String>>,
+    /// Use no input columns (a composition-only model).
+    #[arg(long, conflicts_with = "inputs")]
+    no_inputs: bool,
+    /// The column holding formulas.
+    #[arg(long, default_value = "formula")]
+    formula_col: String,
+    #[command(flatten)]
+    train: TrainArgs,
+    #[command(flatten)]
+    torch: TorchArgs,
+}
+
+fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
+    let t0 = Instant::now();
+    let device = a.torch.setup()?;
+    let kind = match a.task_kind.as_str() {
+        "auto" => KindChoice::Auto,
+        "regression" | "reg" => KindChoice::Regression,
+        "class" | "classification" => KindChoice::Classification,
+        o => bail!("--task-kind {o}: expected auto, regression or class"),
+    };
+    let freeze: Freeze = a.freeze.parse()?;
+    let source = if a.from == "scratch" { None } else { Some(NeuralSurrogate::load(a.from.as_ref(), device)?) };
+    if source.is_none() && freeze != Freeze::None {
+        bail!("--freeze {freeze} needs a checkpoint to freeze; with --from scratch every weight is trained");
+    }
+    let inputs = match (&a.inputs, a.no_inputs) {
+        (_, true) => InputColumns::None,
+        (Some(list), false) => InputColumns::Named(list),
+        (None, false) => InputColumns::AllNumeric,
+    };
+    let targets = std::slice::from_ref(&a.target);
+    let table = read_labeled(&a.data, &DatasetColumns { formula: &a.formula_col, targets, inputs })?;
+    if v != Verbosity::Quiet && !table.inputs.is_empty() {
+        let names: Vec<&str> = table.inputs.iter().map(|c| c.0.as_str()).collect();
+        println!("inputs: {} (--inputs or --no-inputs to choose)", names.join(", "));
+    }
+    let task = TaskRequest { name: a.target.clone(), kind, unit: None };
+    let set = TrainingSet::build(&[TaskSource { table, tasks: vec![task] }])?;
+    print_data_report(&set, v);
+    let (train, val_frac, test_frac) = a.train.settings((300, 1e-3, 32, 30, 0.15, 0.0))?;
+    let s = FitSettings {
+        train,
+        val_frac,
+        test_frac,
+        freeze,
+        dropout: a.dropout,
+        members: a.ensemble.max(1),
+        bootstrap: !a.no_bootstrap,
+        device,
+        ..Default::default()
+    };
+    let start = match &source {
+        None => Start::Scratch,
+        Some(m) => Start::From { model: m, name: a.from.clone() },
+    };
+    if v != Verbosity::Quiet {
+        println!(
+            "fine-tuning on {} rows from {} (freeze {freeze}, {} member(s)); target '{}'",
+            set.len(),
+            a.from,
+            s.members,
+            a.target
+        );
+    }
+    let mut model = surrogate::finetune(set, start, &s, &mut |p| print_epoch(p, v, 10))?;
+    if v != Verbosity::Quiet {
+        for m in model.members() {
+            if let Some(t) = &m.card().training {
+                let f = &t.fit;
+                let why = if f.stopped_early { "stopped early" } else { "ran all epochs" };
+                println!("kept epoch {} of {} ({why}; best loss {:.4})", f.best_epoch, f.epochs_run, f.best_loss);
+            }
+        }
+    }
+    save(&mut model, &a.out, t0, v)
+}
+
+/// Run `crucible finetune`; returns the exit code.
+pub fn finetune(a: FinetuneArgs, v: Verbosity) -> i32 {
+    run(a, v).map_or_else(|e| report_error(&e), |()| super::OK)
+}
