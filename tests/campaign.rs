@@ -152,3 +152,41 @@ fn sigkill_then_resume_gives_the_uninterrupted_sequence() {
     }
     assert!(killed_mid_run, "at least one kill landed before the run finished");
 }
+
+#[test]
+fn command_oracle_failures_are_rows_and_the_campaign_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // Odd candidates crash, candidate 4 prints garbage, the rest answer.
+    write(
+        dir.path(),
+        "sim.py",
+        "import json, sys\nreq = json.load(sys.stdin)\ni = req['candidate_id']\n\
+         if i % 2 == 1:\n    print('segfault-ish', file=sys.stderr); sys.exit(3)\n\
+         if i == 4:\n    print('not json'); sys.exit(0)\n\
+         print(json.dumps({'score': sum(req['composition'].values()) + i}))\n",
+    );
+    let cfg = mixture(4, 10).replace(
+        "oracle: {kind: function, functions: {score: mixture_peaks}}",
+        "oracle: {kind: command, command: {argv: [python3, sim.py], timeout: 20s, parallel: 2}}",
+    );
+    write(dir.path(), "c.yaml", &cfg);
+    let o = crucible(dir.path(), &["run", "c.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("4 evaluated") && t.contains("6 failed"), "{t}");
+    let rows = latest(&dir.path().join("out"));
+    assert_eq!(rows.len(), 10);
+    for r in &rows {
+        let score = r.properties.iter().find(|p| p.name == "score").unwrap().value;
+        if r.candidate_id % 2 == 1 {
+            assert_eq!(r.status, crucible::store::Status::Failed);
+            let why = r.failure.as_deref().unwrap();
+            assert!(why.contains("3") && why.contains("segfault-ish"), "{why}");
+        } else if r.candidate_id == 4 {
+            assert!(r.failure.as_deref().unwrap().contains("not json"), "{:?}", r.failure);
+        } else {
+            assert_eq!(r.status, crucible::store::Status::Evaluated);
+            assert!((score.unwrap() - (1.0 + r.candidate_id as f64)).abs() < 1e-9);
+        }
+    }
+}

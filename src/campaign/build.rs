@@ -5,7 +5,7 @@ use super::budget::Budget;
 use super::CampaignError;
 use crate::config::spec::{CampaignSpec, Derived, OptimizerKind, OracleSpec, PropertySource};
 use crate::io::PoolColumns;
-use crate::oracle::{FunctionOracle, Oracle, TableOracle};
+use crate::oracle::{CommandOracle, FunctionOracle, Oracle, TableOracle};
 use crate::space::spec::{ParameterSpec, SpaceSpec};
 use crate::space::Space;
 use crate::strategy::{RandomStrategy, Strategy};
@@ -66,8 +66,9 @@ fn table_columns(spec: &CampaignSpec) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Build the runtime pieces.
-pub fn build(spec: CampaignSpec) -> Result<Components, CampaignError> {
+/// Build the runtime pieces. `config_dir` is the campaign file's folder: external programs run
+/// there and resolve relative paths against it.
+pub fn build(spec: CampaignSpec, config_dir: &Path) -> Result<Components, CampaignError> {
     let (space, parameters, pool_values, pool_formulas, pool_path) = match &spec.space {
         SpaceSpec::Pool(pool) => {
             let exclude: Vec<String> = table_columns(&spec).into_iter().map(|(_, c)| c).collect();
@@ -88,9 +89,18 @@ pub fn build(spec: CampaignSpec) -> Result<Components, CampaignError> {
                 .ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
             Box::new(TableOracle::new(&path, &table_columns(&spec))?)
         }
+        OracleSpec::Command(c) => {
+            let measured: Vec<String> = spec
+                .properties
+                .iter()
+                .filter(|p| !matches!(p.source, PropertySource::Derived(_)))
+                .map(|p| p.name.clone())
+                .collect();
+            Box::new(CommandOracle::new(c, measured, config_dir.to_path_buf())?)
+        }
         other => {
             return Err(CampaignError::Unsupported(format!(
-                "oracle kind '{}' is not available in this version of crucible (available: function, table)",
+                "oracle kind '{}' is not available in this version of crucible (available: function, table, command)",
                 oracle_kind(other)
             )))
         }
@@ -152,6 +162,7 @@ fn oracle_kind(o: &OracleSpec) -> &'static str {
 /// Load, validate and build a campaign file.
 pub fn load(path: &Path) -> Result<(Components, crate::config::Loaded), CampaignError> {
     let loaded = crate::config::load(path)?;
-    let comp = build(loaded.spec.clone())?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let comp = build(loaded.spec.clone(), dir)?;
     Ok((comp, loaded))
 }

@@ -3,7 +3,7 @@
 //! A crash at any instant leaves either the old file (or none) plus maybe a stale `*.tmp`, or
 //! the complete new file. Stale temps are removed by [`remove_stale_tmps`] when a run is opened.
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
@@ -37,13 +37,15 @@ pub(crate) enum Existing {
 /// then the folder is fsynced so the rename itself is durable. On error the temp is removed.
 pub(crate) fn write_atomic<F>(path: &Path, existing: Existing, write: F) -> Result<(), StoreError>
 where
-    F: FnOnce(&mut File) -> Result<(), StoreError>,
+    F: FnOnce(&mut BufWriter<File>) -> Result<(), StoreError>,
 {
     let tmp = tmp_path(path);
     let result = (|| {
-        let mut file = File::create(&tmp).map_err(io_err("create", &tmp))?;
-        write(&mut file)?;
-        file.flush().map_err(io_err("write", &tmp))?;
+        // Buffered: the Parquet writer issues many small writes (thousands per part unbuffered).
+        let mut buf = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err("create", &tmp))?);
+        write(&mut buf)?;
+        buf.flush().map_err(io_err("write", &tmp))?;
+        let file = buf.into_inner().map_err(|e| io_err("write", &tmp)(e.into_error()))?;
         file.sync_all().map_err(io_err("fsync", &tmp))?;
         drop(file);
         if existing == Existing::Refuse && path.exists() {
