@@ -33,3 +33,22 @@ fn doctor_checks_libtorch() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("libtorch OK"));
 }
+
+#[test]
+fn every_shipped_config_runs_as_shipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for entry in std::fs::read_dir(repo().join("configs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let out = dir.path().join(path.file_stem().unwrap());
+        let o = crucible(&repo(), &["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let t = text(&o);
+        assert!(o.status.success(), "{}: {t}", path.display());
+        assert!(t.contains("budget reached") && t.contains("best candidates"), "{}: {t}", path.display());
+        ran += 1;
+    }
+    assert!(ran >= 4, "configs/ holds the shipped examples");
+}
