@@ -14,6 +14,8 @@ pub mod error;
 pub mod goals;
 pub mod io;
 pub mod oracle;
+pub mod rank;
+pub mod report;
 pub mod rng;
 pub mod space;
 pub mod stop;

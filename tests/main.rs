@@ -3,6 +3,7 @@
 mod bad_input;
 mod campaign;
 mod cli;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,6 +6,8 @@ mod finetune;
 mod predict;
 mod pretrain;
 mod progress;
+mod rank;
+mod report;
 mod run;
 mod validate;
 
@@ -79,6 +81,37 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Check that libtorch works (a tensor op and one AdamW step).
     Doctor,
+    /// Shortlist for synthesis: the best feasible candidates of a run (Pareto rank, then a
+    /// stated tie-break), optionally diverse; writes a CSV and prints a table.
+    Rank {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// How many candidates to shortlist.
+        #[arg(long, default_value_t = crucible::rank::DEFAULT_TOP)]
+        top: usize,
+        /// Skip candidates closer than --min-distance to a better shortlisted one (atomic-fraction
+        /// distance of the compositions; normalised inputs when there are no formulas).
+        #[arg(long)]
+        diverse: bool,
+        /// Minimum distance for --diverse [default: 0.05].
+        #[arg(long, requires = "diverse")]
+        min_distance: Option<f64>,
+        /// Output CSV (default: RUN_DIR/shortlist.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Campaign file to take goals from (default: the run's config.yaml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Plots (convergence, Pareto front, parity, calibration; PNG and SVG) and summary.md in
+    /// RUN_DIR/report/.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Campaign file to take goals from (default: the run's config.yaml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Run the parsed command; returns the exit code.
@@ -90,6 +123,10 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Command::Validate { config } => validate::validate(&config),
         Command::Featurize { data, out, formula_col } => featurize::featurize(&data, &out, &formula_col, verbosity),
+        Command::Rank { run_dir, top, diverse, min_distance, out, config } => {
+            rank::rank(rank::RankArgs { run_dir, top, diverse, min_distance, out, config }, verbosity)
+        }
+        Command::Report { run_dir, config } => report::report(&run_dir, config.as_deref(), verbosity),
         Command::Pretrain(a) => pretrain::pretrain(a, verbosity),
         Command::Finetune(a) => finetune::finetune(a, verbosity),
         Command::Evaluate(a) => evaluate::evaluate(a, verbosity),
