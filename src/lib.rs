@@ -12,6 +12,7 @@ pub mod chem;
 pub mod config;
 pub mod error;
 pub mod goals;
+pub mod gp;
 pub mod io;
 pub mod oracle;
 pub mod rank;

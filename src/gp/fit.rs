@@ -1,0 +1,106 @@
+//! Fitting a GP: hyperparameters by maximising the log marginal likelihood plus log prior
+//! (a MAP estimate) with L-BFGS from several starts — the prior median, the previous fit when
+//! given (warm start), and draws from the prior — keeping the best.
+//!
+//! Above [`FitOptions::max_fit_points`] observations the hyperparameters are fitted on a random
+//! subset of that size (each likelihood evaluation is O(n³)); the returned GP is conditioned on
+//! every point.
+use ndarray::{ArrayView1, ArrayView2};
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::mll::{log_marginal_likelihood, Prior};
+use super::model::{check_data, input_scaling, normalise_rows, output_scaling, Gp, Hyper};
+use super::optim::{minimize, MinimizeOptions};
+use super::GpError;
+
+/// Settings of a GP fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    /// Starts drawn from the prior, besides the prior median and the warm start.
+    pub random_starts: usize,
+    /// L-BFGS iterations per start.
+    pub max_iters: u64,
+    /// A previous fit's hyperparameters, tried as a start (ignored if the input count differs).
+    pub warm: Option<Hyper>,
+    /// Fit hyperparameters on at most this many points (a random subset).
+    pub max_fit_points: usize,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions { random_starts: 3, max_iters: 60, warm: None, max_fit_points: 400 }
+    }
+}
+
+/// How a fit went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// Log marginal likelihood + log prior at the chosen hyperparameters (on the fitting subset).
+    pub log_posterior: f64,
+    /// Starts tried.
+    pub starts: usize,
+    /// Likelihood evaluations, all starts together.
+    pub evaluations: usize,
+    /// Whether the final factorisation needed jitter.
+    pub jittered: bool,
+}
+
+/// Fit a GP to `x` (n × d raw) and `y` (n, raw); see the module docs.
+pub fn fit(
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    opts: &FitOptions,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Gp, FitReport), GpError> {
+    check_data(x, y)?;
+    let (n, d) = x.dim();
+    let (lo, span) = input_scaling(x);
+    let (y_mean, y_std) = output_scaling(y);
+    let xn = normalise_rows(x, &lo, &span);
+    let ys: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_std).collect();
+    let prior = Prior::for_dim(d);
+
+    // Fitting subset.
+    let (fx, fy) = if n > opts.max_fit_points.max(2) {
+        let mut idx = sample(rng, n, opts.max_fit_points.max(2)).into_vec();
+        idx.sort_unstable();
+        let fx: Vec<f64> = idx.iter().flat_map(|&i| xn[i * d..(i + 1) * d].to_vec()).collect();
+        (fx, idx.iter().map(|&i| ys[i]).collect::<Vec<f64>>())
+    } else {
+        (xn.clone(), ys.clone())
+    };
+
+    let mut starts = vec![prior.median()];
+    if let Some(w) = opts.warm.as_ref().filter(|w| w.log_ls.len() == d) {
+        let t: Vec<f64> =
+            w.pack().iter().zip(prior.lower.iter().zip(&prior.upper)).map(|(v, (l, u))| v.clamp(*l, *u)).collect();
+        starts.push(t);
+    }
+    for _ in 0..opts.random_starts {
+        let z: Vec<f64> = (0..d + 2).map(|_| StandardNormal.sample(rng)).collect();
+        starts.push(prior.draw(&z));
+    }
+
+    let objective = |theta: &[f64]| {
+        let (v, g) = log_marginal_likelihood(theta, &fx, d, &fy)?;
+        let (pv, pg) = prior.log_density(theta);
+        Some((-(v + pv), g.iter().zip(&pg).map(|(a, b)| -(a + b)).collect()))
+    };
+    let mo = MinimizeOptions { max_iters: opts.max_iters, tol_grad: 1e-5, penalty: 1e3 };
+    let mut best: Option<(Vec<f64>, f64)> = None;
+    let mut evaluations = 0;
+    for s in &starts {
+        if let Some(m) = minimize(objective, s, &prior.lower, &prior.upper, &mo) {
+            evaluations += m.evaluations;
+            if best.as_ref().is_none_or(|(_, v)| m.value < *v) {
+                best = Some((m.x, m.value));
+            }
+        }
+    }
+    let (theta, value) = best.ok_or(GpError::Factorisation)?;
+    let gp = Gp::from_parts(d, xn, ys, lo, span, y_mean, y_std, Hyper::unpack(&theta))?;
+    let report = FitReport { log_posterior: -value, starts: starts.len(), evaluations, jittered: gp.jittered() };
+    Ok((gp, report))
+}
