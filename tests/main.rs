@@ -3,6 +3,7 @@
 mod bad_input;
 mod campaign;
 mod cli;
+mod lab;
 mod report;
 
 use std::path::{Path, PathBuf};

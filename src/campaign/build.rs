@@ -1,5 +1,5 @@
 //! The one factory: a validated [`CampaignSpec`] becomes the runtime pieces of a campaign.
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::budget::Budget;
 use super::CampaignError;
@@ -52,6 +52,9 @@ pub struct Components {
     pub initial: usize,
     /// Batch size after the initial design.
     pub batch_size: usize,
+    /// The campaign file's folder (absolute when it could be resolved): input paths of the
+    /// config resolve against it; `ingest` rebuilds the campaign from the run's copy with it.
+    pub config_dir: PathBuf,
 }
 
 /// Property columns a pool/table holds for this campaign: (property, column).
@@ -69,6 +72,21 @@ fn table_columns(spec: &CampaignSpec) -> Vec<(String, String)> {
 /// Build the runtime pieces. `config_dir` is the campaign file's folder: external programs run
 /// there and resolve relative paths against it.
 pub fn build(spec: CampaignSpec, config_dir: &Path) -> Result<Components, CampaignError> {
+    build_with(spec, config_dir, OracleUse::Evaluate)
+}
+
+/// Whether the campaign evaluates candidates itself or the lab does (`suggest` / `ingest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OracleUse {
+    /// Build the configured oracle.
+    Evaluate,
+    /// Results come from the lab through `ingest`: the configured oracle is not built (a lab
+    /// campaign need not have a simulator installed), every non-derived property is measured.
+    Lab,
+}
+
+/// [`build`], choosing whether the configured oracle is built.
+pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Result<Components, CampaignError> {
     let (space, parameters, pool_values, pool_formulas, pool_path) = match &spec.space {
         SpaceSpec::Pool(pool) => {
             let exclude: Vec<String> = table_columns(&spec).into_iter().map(|(_, c)| c).collect();
@@ -80,7 +98,14 @@ pub fn build(spec: CampaignSpec, config_dir: &Path) -> Result<Components, Campai
         }
         SpaceSpec::Design(d) => (Space::new(&spec.space, None)?, d.parameters.clone(), None, None, None),
     };
+    let measured: Vec<String> = spec
+        .properties
+        .iter()
+        .filter(|p| !matches!(p.source, PropertySource::Derived(_)))
+        .map(|p| p.name.clone())
+        .collect();
     let oracle: Box<dyn Oracle> = match &spec.oracle {
+        _ if use_ == OracleUse::Lab => Box::new(LabOracle { properties: measured }),
         OracleSpec::Function { functions } => Box::new(FunctionOracle::new(functions)?),
         OracleSpec::Table { path } => {
             let path = path
@@ -89,15 +114,7 @@ pub fn build(spec: CampaignSpec, config_dir: &Path) -> Result<Components, Campai
                 .ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
             Box::new(TableOracle::new(&path, &table_columns(&spec))?)
         }
-        OracleSpec::Command(c) => {
-            let measured: Vec<String> = spec
-                .properties
-                .iter()
-                .filter(|p| !matches!(p.source, PropertySource::Derived(_)))
-                .map(|p| p.name.clone())
-                .collect();
-            Box::new(CommandOracle::new(c, measured, config_dir.to_path_buf())?)
-        }
+        OracleSpec::Command(c) => Box::new(CommandOracle::new(c, measured, config_dir.to_path_buf())?),
         other => {
             return Err(CampaignError::Unsupported(format!(
                 "oracle kind '{}' is not available in this version of crucible (available: function, table, command)",
@@ -147,7 +164,30 @@ pub fn build(spec: CampaignSpec, config_dir: &Path) -> Result<Components, Campai
         oracle,
         strategy,
         budget,
+        config_dir: config_dir.canonicalize().unwrap_or_else(|_| config_dir.to_path_buf()),
     })
+}
+
+/// The oracle of a lab campaign: measurements arrive through `crucible ingest`, so it never
+/// evaluates anything itself.
+struct LabOracle {
+    properties: Vec<String>,
+}
+
+impl Oracle for LabOracle {
+    fn properties(&self) -> &[String] {
+        &self.properties
+    }
+
+    fn evaluate(
+        &self,
+        _batch: &[crate::oracle::Request],
+        _stop: &crate::stop::StopFlag,
+    ) -> Result<Vec<crate::oracle::Outcome>, crate::oracle::OracleError> {
+        Err(crate::oracle::OracleError::Unusable(
+            "this run's results come from the lab: record them with `crucible ingest RUN_DIR RESULTS.csv`".into(),
+        ))
+    }
 }
 
 fn oracle_kind(o: &OracleSpec) -> &'static str {

@@ -3,12 +3,14 @@
 //! exhausted space stops it.
 pub mod budget;
 pub mod build;
+pub mod lab;
 pub mod run;
 
 use std::path::Path;
 use std::time::Duration;
 
 pub use budget::{Budget, Progress, StopReason};
+pub use lab::{ingest, suggest, Ingested, Suggestion};
 pub use run::{BatchRecord, BestRow, Observer, RunOptions, Silent, Summary};
 
 use crate::stop::StopFlag;
@@ -42,6 +44,14 @@ pub enum CampaignError {
     /// The run directory's log cannot be resumed.
     #[error("cannot resume: {0}")]
     Resume(String),
+    /// A results file for `ingest` has problems; nothing was recorded.
+    #[error("{}: {} problem(s), nothing recorded:\n  {}", path.display(), problems.len(), problems.join("\n  "))]
+    Ingest {
+        /// The results file.
+        path: std::path::PathBuf,
+        /// Every problem, with its row number.
+        problems: Vec<String>,
+    },
 }
 
 /// Run (or with `opts.resume`, continue) the campaign in `config`.

@@ -117,7 +117,7 @@ fn fmt_cell(c: &Cell) -> String {
 }
 
 impl Components {
-    fn numeric_inputs(&self, c: &Candidate) -> Vec<f64> {
+    pub(super) fn numeric_inputs(&self, c: &Candidate) -> Vec<f64> {
         let mut v = c.fractions.clone();
         v.extend(c.params.iter().map(|p| match p {
             ParamValue::Real(x) => *x,
@@ -132,11 +132,11 @@ impl Components {
 
     /// The normalised formula for the log and tables: atomic fractions to 4 significant digits
     /// (the exact values are in the fraction columns, or the pool file).
-    fn formula(&self, c: &Candidate) -> Option<String> {
+    pub(super) fn formula(&self, c: &Candidate) -> Option<String> {
         self.composition(c).map(|comp| format!("{comp:.4}"))
     }
 
-    fn composition(&self, c: &Candidate) -> Option<crate::chem::Composition> {
+    pub(super) fn composition(&self, c: &Candidate) -> Option<crate::chem::Composition> {
         match (c.pool_index, &self.pool_formulas) {
             (Some(i), Some(f)) => crate::chem::Composition::parse(&f[i]).ok().map(|c| c.normalized()),
             _ => self.space.composition(c),
@@ -144,7 +144,7 @@ impl Components {
     }
 
     /// Values of derived properties (density) for a candidate, by property index.
-    fn derived(&self, c: &Candidate) -> Vec<Option<f64>> {
+    pub(super) fn derived(&self, c: &Candidate) -> Vec<Option<f64>> {
         self.properties
             .iter()
             .map(|p| match p.source {
@@ -154,7 +154,7 @@ impl Components {
             .collect()
     }
 
-    fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], state: RowState) -> CandidateRow {
+    pub(super) fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], state: RowState) -> CandidateRow {
         let RowState { status, failure, feasible } = state;
         CandidateRow {
             iteration: ctx.iteration,
@@ -181,7 +181,7 @@ impl Components {
     }
 
     /// Rebuild a candidate from its logged input cells.
-    fn candidate_from_row(&self, row: &CandidateRow) -> Result<Candidate, CampaignError> {
+    pub(super) fn candidate_from_row(&self, row: &CandidateRow) -> Result<Candidate, CampaignError> {
         let cells: Vec<(String, crate::space::Cell)> = row
             .inputs
             .iter()
@@ -201,16 +201,16 @@ impl Components {
 }
 
 /// Status columns of one log row.
-struct RowState {
-    status: Status,
-    failure: Option<String>,
-    feasible: Option<bool>,
+pub(super) struct RowState {
+    pub(super) status: Status,
+    pub(super) failure: Option<String>,
+    pub(super) feasible: Option<bool>,
 }
 
-struct RowCtx {
-    iteration: u64,
-    config_hash: String,
-    seed: u64,
+pub(super) struct RowCtx {
+    pub(super) iteration: u64,
+    pub(super) config_hash: String,
+    pub(super) seed: u64,
 }
 
 /// Run (or resume) a campaign to the end of its budget, or until `stop` is set.
@@ -232,44 +232,10 @@ pub fn run_loop(
     let budget = comp.budget;
     let started = Instant::now();
 
-    // State from the log (the source of truth) and the checkpoint (strategy + elapsed time).
-    let history = run.log().history()?;
-    let ckpt = run.load_checkpoint()?;
-    let elapsed_before = ckpt
-        .as_ref()
-        .and_then(|c| c.get("elapsed_secs"))
-        .and_then(|v| v.as_f64())
-        .map(Duration::from_secs_f64)
-        .unwrap_or_default();
-    let ckpt_iteration = ckpt.as_ref().and_then(|c| c.get("iteration")).and_then(|v| v.as_u64());
-    if let Some(state) = ckpt.as_ref().and_then(|c| c.get("strategy")) {
-        comp.strategy.restore(state)?;
-    }
-    let mut seen: Vec<Candidate> = Vec::with_capacity(history.len());
-    let mut rows_by_id: BTreeMap<u64, CandidateRow> = BTreeMap::new();
-    for row in history {
-        seen.push(comp.candidate_from_row(&row)?);
-        rows_by_id.insert(row.candidate_id, row);
-    }
-    let mut next_id = rows_by_id.keys().next_back().map_or(0, |k| k + 1);
-    let mut progress = Progress {
-        evaluations: rows_by_id.values().filter(|r| r.status != Status::Proposed).count(),
-        iterations: rows_by_id.values().map(|r| r.iteration as usize + 1).max().unwrap_or(0),
-        elapsed: elapsed_before,
-    };
-    // Results the strategy has not been told (a crash between the log and the checkpoint).
-    let untold: Vec<Evaluated> = rows_by_id
-        .values()
-        .zip(&seen)
-        .filter(|(r, _)| r.status != Status::Proposed && ckpt_iteration.is_none_or(|it| r.iteration > it))
-        .map(|(r, c)| evaluated_from_row(r, c, &goals))
-        .collect();
-    if !untold.is_empty() {
-        comp.strategy.tell(&untold)?;
-    }
+    let LoadedState { mut seen, mut rows_by_id, mut next_id, mut progress, elapsed_before } =
+        load_state(&mut comp, &run, &goals)?;
     observer.on_start(run.path(), progress.evaluations, &budget);
-    let initial_done = rows_by_id.values().filter(|r| r.origin == "initial").count();
-    let mut initial_remaining = comp.initial.saturating_sub(initial_done);
+    let mut initial_remaining = initial_remaining(&comp, &rows_by_id);
 
     // Candidates left in flight by an earlier run are evaluated first.
     let pending: Vec<(Proposal, u64, u64)> = rows_by_id
@@ -350,11 +316,72 @@ pub fn run_loop(
     })
 }
 
+/// What a run directory's log and checkpoint say, with the strategy restored and told.
+pub(super) struct LoadedState {
+    /// Every candidate proposed so far, in id order.
+    pub(super) seen: Vec<Candidate>,
+    /// The latest row of each candidate.
+    pub(super) rows_by_id: BTreeMap<u64, CandidateRow>,
+    /// The next free candidate id.
+    pub(super) next_id: u64,
+    /// Evaluations and iterations done, cumulative time.
+    pub(super) progress: Progress,
+    /// Cumulative time before this process started.
+    pub(super) elapsed_before: Duration,
+}
+
+/// Load the log (the source of truth) and the checkpoint (strategy state + elapsed time);
+/// restore the strategy and tell it results it has not seen (a crash between the log and the
+/// checkpoint).
+pub(super) fn load_state(comp: &mut Components, run: &RunDir, goals: &Goals) -> Result<LoadedState, CampaignError> {
+    // State from the log (the source of truth) and the checkpoint (strategy + elapsed time).
+    let history = run.log().history()?;
+    let ckpt = run.load_checkpoint()?;
+    let elapsed_before = ckpt
+        .as_ref()
+        .and_then(|c| c.get("elapsed_secs"))
+        .and_then(|v| v.as_f64())
+        .map(Duration::from_secs_f64)
+        .unwrap_or_default();
+    let ckpt_iteration = ckpt.as_ref().and_then(|c| c.get("iteration")).and_then(|v| v.as_u64());
+    if let Some(state) = ckpt.as_ref().and_then(|c| c.get("strategy")) {
+        comp.strategy.restore(state)?;
+    }
+    let mut seen: Vec<Candidate> = Vec::with_capacity(history.len());
+    let mut rows_by_id: BTreeMap<u64, CandidateRow> = BTreeMap::new();
+    for row in history {
+        seen.push(comp.candidate_from_row(&row)?);
+        rows_by_id.insert(row.candidate_id, row);
+    }
+    let next_id = rows_by_id.keys().next_back().map_or(0, |k| k + 1);
+    let progress = Progress {
+        evaluations: rows_by_id.values().filter(|r| r.status != Status::Proposed).count(),
+        iterations: rows_by_id.values().map(|r| r.iteration as usize + 1).max().unwrap_or(0),
+        elapsed: elapsed_before,
+    };
+    // Results the strategy has not been told (a crash between the log and the checkpoint).
+    let untold: Vec<Evaluated> = rows_by_id
+        .values()
+        .zip(&seen)
+        .filter(|(r, _)| r.status != Status::Proposed && ckpt_iteration.is_none_or(|it| r.iteration > it))
+        .map(|(r, c)| evaluated_from_row(r, c, &goals))
+        .collect();
+    if !untold.is_empty() {
+        comp.strategy.tell(&untold)?;
+    }
+    Ok(LoadedState { seen, rows_by_id, next_id, progress, elapsed_before })
+}
+
+/// Initial-design candidates still to propose.
+pub(super) fn initial_remaining(comp: &Components, rows_by_id: &BTreeMap<u64, CandidateRow>) -> usize {
+    comp.initial.saturating_sub(rows_by_id.values().filter(|r| r.origin == "initial").count())
+}
+
 fn values_of(row: &CandidateRow) -> Vec<Option<f64>> {
     row.properties.iter().map(|p| p.value).collect()
 }
 
-fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals) -> Evaluated {
+pub(super) fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals) -> Evaluated {
     let values = values_of(r);
     let ok = r.status == Status::Evaluated;
     Evaluated {
@@ -447,11 +474,12 @@ fn evaluate_batch(
     Ok(done)
 }
 
-fn save_checkpoint(run: &RunDir, comp: &Components, iteration: u64, elapsed: Duration) -> Result<(), CampaignError> {
+pub(super) fn save_checkpoint(run: &RunDir, comp: &Components, iteration: u64, elapsed: Duration) -> Result<(), CampaignError> {
     let state = serde_json::json!({
         "iteration": iteration,
         "elapsed_secs": elapsed.as_secs_f64(),
         "strategy": comp.strategy.checkpoint(),
+        "config_dir": comp.config_dir.to_string_lossy(),
     });
     run.save_checkpoint(&state)?;
     Ok(())

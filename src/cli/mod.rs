@@ -2,6 +2,7 @@
 //! prints. Each subcommand turns its arguments into library calls.
 mod evaluate;
 mod featurize;
+mod lab;
 mod finetune;
 mod predict;
 mod pretrain;
@@ -81,6 +82,24 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Check that libtorch works (a tensor op and one AdamW step).
     Doctor,
+    /// Propose a batch for the lab: recorded as pending and written as CSV.
+    Suggest {
+        /// The campaign file.
+        config: PathBuf,
+        /// How many candidates (default: the rest of the initial design, else the batch size).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Run directory (default: the config's output.dir).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Record the lab's measurements for pending candidates (all rows checked first).
+    Ingest {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Results table: candidate_id, one column per measured property, optional failure.
+        results: PathBuf,
+    },
     /// Shortlist for synthesis: the best feasible candidates of a run (Pareto rank, then a
     /// stated tie-break), optionally diverse; writes a CSV and prints a table.
     Rank {
@@ -131,6 +150,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Finetune(a) => finetune::finetune(a, verbosity),
         Command::Evaluate(a) => evaluate::evaluate(a, verbosity),
         Command::Predict(a) => predict::predict(a, verbosity),
+        Command::Suggest { config, batch, out } => lab::suggest(&config, batch, out, verbosity),
+        Command::Ingest { run_dir, results } => lab::ingest(&run_dir, &results, verbosity),
         Command::Doctor => match crucible::surrogate::torch_smoke_check() {
             Ok((before, after)) => {
                 println!("libtorch OK: tensor arithmetic correct; one AdamW step took the loss from {before:.4} to {after:.4}");

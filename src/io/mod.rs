@@ -243,6 +243,31 @@ pub fn load_pool(path: &Path, cols: &PoolColumns<'_>) -> Result<PoolTable, IoErr
     Ok(PoolTable { columns: inputs, values, formulas })
 }
 
+/// Quote one CSV field when it needs it (comma, quote, newline, or surrounding spaces).
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) || text.trim() != text {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Write a CSV file of text cells atomically (temporary file, fsync, rename).
+pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> Result<(), IoError> {
+    use std::io::Write;
+    let tmp = path.with_extension("csv.tmp");
+    let err = |source| IoError::Open { path: path.to_owned(), source };
+    let mut out = String::new();
+    for line in std::iter::once(header).chain(rows.iter().map(|r| r.as_slice())) {
+        out.push_str(&line.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    let mut f = File::create(&tmp).map_err(err)?;
+    f.write_all(out.as_bytes()).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +318,16 @@ mod tests {
         let q = write(dir.path(), "holes.csv", "a,b\n1,2\n,4\n");
         let e = load_pool(&q, &PoolColumns { inputs: None, exclude: &[], formula: None }).unwrap_err().to_string();
         assert!(e.contains("'a'") && e.contains("row 2"), "{e}");
+    }
+
+    #[test]
+    fn csv_quoting_round_trips_through_the_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("q.csv");
+        let rows = vec![vec!["1".to_string(), "a, b".to_string(), "say \"hi\"".to_string()]];
+        write_csv(&p, &["id".into(), "x".into(), "y".into()], &rows).unwrap();
+        let df = read_table(&p).unwrap();
+        assert_eq!(string_column(&df, &p, "x").unwrap()[0].as_deref(), Some("a, b"));
+        assert_eq!(string_column(&df, &p, "y").unwrap()[0].as_deref(), Some("say \"hi\""));
     }
 }
