@@ -1,14 +1,15 @@
 //! The composition encoder: one token per element present, self-attention over the tokens,
 //! fraction-weighted pooling to a composition embedding. Permutation invariant by
 //! construction (no positional encoding; attention and pooling are symmetric in the tokens) and
-//! blind to padding (padded keys are masked out of attention, padded tokens have fraction 0).
+//! blind to padding (padded keys are masked out of attention and padded tokens out of pooling).
 //!
 //! Token `i` = `E(element_i) + W · φ(x_i)`, where `E` is a linear projection of the fixed
 //! mat2vec vector (200-d, standardised) or a learned embedding, and `φ(x)` is a fixed
 //! sinusoidal encoding of the atomic fraction `x` and of a log-scale of it (CrabNet-style, so
 //! both 0.5 vs 0.6 and 1e-4 vs 1e-3 are resolved), projected by a learned linear layer `W`.
 //! Blocks are pre-LayerNorm transformer blocks (multi-head scaled dot-product attention with a
-//! key-padding mask, then a GELU feed-forward), followed by a final LayerNorm.
+//! key-padding mask, then a GELU feed-forward), followed by a final LayerNorm. The composition
+//! embedding (2·d_model wide) joins a fraction-weighted and a plain mean of the tokens.
 use std::f64::consts::PI;
 
 use tch::{nn, nn::Module, Kind, Tensor};
@@ -229,11 +230,16 @@ impl Encoder {
         x.apply(&self.norm)
     }
 
-    /// Composition embedding: the fraction-weighted mean of the token states, b × d.
+    /// Composition embedding, b × 2d: the fraction-weighted mean of the token states (what
+    /// the composition mostly is) next to their plain mean over the elements present (so that
+    /// minor elements, such as 0.1 % carbon in a steel, weigh as much as the base element).
     pub fn forward(&self, batch: &TokenBatch, train: bool) -> Tensor {
         let x = self.tokens(batch, train);
-        let w = batch.fractions.masked_fill(&batch.padding, 0.0);
-        let w = &w / w.sum_dim_intlist(1, true, Kind::Float).clamp_min(1e-12);
-        (x * w.unsqueeze(-1)).sum_dim_intlist(1, false, Kind::Float)
+        let pool = |w: Tensor| {
+            let w = &w / w.sum_dim_intlist(1, true, Kind::Float).clamp_min(1e-12);
+            (&x * w.unsqueeze(-1)).sum_dim_intlist(1, false, Kind::Float)
+        };
+        let present = batch.padding.logical_not().to_kind(Kind::Float);
+        Tensor::cat(&[pool(batch.fractions.masked_fill(&batch.padding, 0.0)), pool(present)], 1)
     }
 }

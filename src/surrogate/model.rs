@@ -121,7 +121,7 @@ impl Model {
         Ok(())
     }
 
-    /// The learned representation the heads see, n × w (w = d_model, plus the parameter
+    /// The learned representation the heads see, n × w (w = 2·d_model, plus the parameter
     /// branch width when the model has inputs). For Gaussian processes on the embedding.
     pub fn embed(&self, x: &ModelInputs) -> Result<Array2<f64>, SurrogateError> {
         let mut out: Vec<f64> = Vec::new();

@@ -63,7 +63,7 @@ impl Network {
     /// Create all variables under `root`: `n_inputs` structure/processing inputs (0 for none),
     /// and one head per entry of `outputs` (its number of outputs).
     pub fn new(root: &nn::Path, arch: &Architecture, n_inputs: usize, outputs: &[usize]) -> Network {
-        let d = arch.d_model;
+        let d = 2 * arch.d_model;
         let params =
             (n_inputs > 0).then(|| Mlp::new(root / "params", n_inputs, arch.param_hidden, arch.param_hidden, 0.0));
         let width = d + if n_inputs > 0 { arch.param_hidden } else { 0 };
