@@ -26,6 +26,12 @@ pub enum Error {
     /// A strategy failure.
     #[error(transparent)]
     Strategy(#[from] crate::strategy::StrategyError),
+    /// Ranking a run's candidates.
+    #[error(transparent)]
+    Rank(#[from] crate::rank::RankError),
+    /// Writing a run's report.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     /// The surrogate model.
     #[error(transparent)]
     Surrogate(#[from] crate::surrogate::SurrogateError),

@@ -287,10 +287,16 @@ fn a_moved_run_finds_its_goals_through_config() {
     pool_run(dir.path(), ONE);
     let elsewhere = tempfile::tempdir().unwrap();
     std::fs::rename(dir.path().join("out"), elsewhere.path().join("moved")).unwrap();
+    // the campaign folder recorded in the run's checkpoint still holds the pool: found
+    let o = crucible(elsewhere.path(), &["rank", "moved", "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // once the pool is gone from there too, the error says to pass the campaign file
+    std::fs::rename(dir.path().join("steels.csv"), dir.path().join("steels.bak")).unwrap();
     let o = crucible(elsewhere.path(), &["rank", "moved"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
     assert!(t.contains("--config") && t.contains("steels.csv"), "{t}");
+    std::fs::rename(dir.path().join("steels.bak"), dir.path().join("steels.csv")).unwrap();
     let cfg = dir.path().join("c.yaml");
     let o = crucible(elsewhere.path(), &["rank", "moved", "--config", cfg.to_str().unwrap(), "--top", "2"]);
     assert!(o.status.success(), "{}", text(&o));

@@ -22,9 +22,9 @@ pub struct RunView {
 /// `crucible run` would), else from the run's own `RUN_DIR/config.yaml`.
 ///
 /// The stored copy names input files (pool, data, checkpoint) relative to the campaign
-/// file's original folder, which the run does not record; validation needs them to exist, so
-/// the folders tried as that base are, in order: the run directory, each of its ancestors,
-/// then the working directory. If none works, the error is the one for the run directory's
+/// file's original folder; validation needs them to exist, so the folders tried as that base
+/// are, in order: the folder recorded in the run's checkpoint (`config_dir`), the run
+/// directory, each of its ancestors, then the working directory. If none works, the error is the one for the run directory's
 /// parent (the usual layout: the campaign file next to its `output.dir`) with a hint to pass
 /// the original campaign file.
 pub fn open_run(run_dir: &Path, config: Option<&Path>) -> Result<RunView, RankError> {
@@ -45,15 +45,26 @@ pub fn open_run(run_dir: &Path, config: Option<&Path>) -> Result<RunView, RankEr
                 path: path.clone(),
                 source,
             })?;
-            (stored_spec(&text, &path, run_dir)?, path)
+            // The campaign file's folder, as recorded by the run's checkpoint, is tried first.
+            let recorded = run
+                .load_checkpoint()
+                .ok()
+                .flatten()
+                .and_then(|c| c.get("config_dir").and_then(|d| d.as_str()).map(PathBuf::from));
+            (stored_spec(&text, &path, run_dir, recorded)?, path)
         }
     };
     let rows = run.log().history()?;
     Ok(RunView { run, spec, config_path, rows })
 }
 
-fn stored_spec(text: &str, path: &Path, run_dir: &Path) -> Result<CampaignSpec, RankError> {
+fn stored_spec(text: &str, path: &Path, run_dir: &Path, recorded: Option<PathBuf>) -> Result<CampaignSpec, RankError> {
     let label = path.display().to_string();
+    if let Some(dir) = recorded.filter(|d| d.is_dir()) {
+        if let Ok(spec) = crate::config::parse_str(text, &label, &dir) {
+            return Ok(spec);
+        }
+    }
     let abs = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
     let mut bases: Vec<PathBuf> = abs.ancestors().map(Path::to_path_buf).collect();
     if let Ok(cwd) = std::env::current_dir() {
