@@ -7,6 +7,7 @@
 //! by everything above it.
 #![deny(missing_docs)]
 
+pub mod acquisition;
 pub mod campaign;
 pub mod chem;
 pub mod config;
