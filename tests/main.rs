@@ -1,5 +1,6 @@
 //! The one integration-test binary: real `crucible` subprocesses on real files, a temp
 //! directory per test.
+mod architecture;
 mod bad_input;
 mod campaign;
 mod cli;
