@@ -136,3 +136,61 @@ fn run(a: EvaluateArgs, v: Verbosity) -> Result<()> {
 pub fn evaluate(a: EvaluateArgs, v: Verbosity) -> i32 {
     run(a, v).map_or_else(|e| report_error(&e), |()| super::OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    fn run(args: &[&str]) -> i32 {
+        let mut argv = vec!["crucible", "--quiet"];
+        argv.extend_from_slice(args);
+        super::super::dispatch(super::super::Cli::try_parse_from(argv).expect("arguments parse"))
+    }
+
+    #[test]
+    fn finetune_predict_evaluate_end_to_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name).display().to_string();
+        let mut csv = String::from("formula,temp,y,metal\n");
+        for i in 0..60 {
+            let x = 0.05 + 0.9 * (i as f64) / 60.0;
+            let t = 300 + 50 * (i % 4);
+            csv.push_str(&format!(
+                "Fe{x:.3}Ni{:.3},{t},{:.4},{}\n",
+                1.0 - x,
+                2.0 * x + t as f64 / 1000.0,
+                (x > 0.5) as u8
+            ));
+        }
+        csv.push_str("Xx2O,300,1.0,1\nFeNi,300,NaN,0\n");
+        let data = p("d.csv");
+        std::fs::write(&data, csv).unwrap();
+        let common = ["--epochs", "3", "--threads", "1", "--batch-size", "16"];
+        let mut ft = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out"];
+        let out = p("m");
+        ft.push(&out);
+        ft.extend_from_slice(&["--inputs", "temp", "--ensemble", "2"]);
+        ft.extend_from_slice(&common);
+        assert_eq!(run(&ft), super::super::OK);
+        let pred = p("pred.csv");
+        assert_eq!(run(&["predict", "--model", &out, "--data", &data, "--out", &pred]), super::super::OK);
+        let text = std::fs::read_to_string(&pred).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(header.ends_with("y_mean,y_std,unseen_elements"), "{header}");
+        assert!(text.lines().nth(61).unwrap().ends_with(",,,"), "the bad row keeps empty predictions");
+        assert_eq!(run(&["evaluate", "--model", &out, "--data", &data, "--target", "y"]), super::super::OK);
+        // classification from the same file, then its report
+        let cls = p("c");
+        let mut fc =
+            vec!["finetune", "--from", "scratch", "--data", &data, "--target", "metal", "--out", &cls, "--no-inputs"];
+        fc.extend_from_slice(&common);
+        assert_eq!(run(&fc), super::super::OK);
+        assert_eq!(run(&["evaluate", "--model", &cls, "--data", &data, "--target", "metal"]), super::super::OK);
+        // clear failures: missing column, missing model, freezing without a checkpoint
+        assert_eq!(run(&["evaluate", "--model", &cls, "--data", &data, "--target", "nope"]), super::super::INVALID);
+        assert_eq!(run(&["predict", "--model", &p("none"), "--data", &data, "--out", &pred]), super::super::INVALID);
+        let bad =
+            ["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", &cls, "--freeze", "heads"];
+        assert_eq!(run(&bad), super::super::INVALID);
+    }
+}

@@ -71,6 +71,7 @@ fn set_of(rows: &[(String, f64)]) -> TrainingSet {
 }
 
 fn settings(epochs: usize) -> FitSettings {
+    super::set_threads(Some(1)); // tiny models: one thread is fastest, and tests run in parallel
     FitSettings {
         architecture: tiny(),
         train: TrainSettings {
@@ -93,6 +94,7 @@ fn inputs(formulas: &[&str]) -> ModelInputs {
 }
 
 fn fresh_model(arch: Architecture) -> Model {
+    super::set_threads(Some(1));
     let set = set_of(&synthetic(8));
     tch::manual_seed(1);
     let card = super::card::ModelCard::new(arch, set.tasks.clone(), vec![]);
