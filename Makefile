@@ -10,8 +10,12 @@ setup:
 build: setup
 	$(CARGO) build
 
+# A fresh run each time: the quickstart, its shortlist for synthesis and its report.
 demo: build
+	rm -rf runs/quickstart
 	$(CARGO) run --quiet -- run configs/quickstart.yaml --out runs/quickstart
+	$(CARGO) run --quiet -- rank runs/quickstart --top 5 --diverse
+	$(CARGO) run --quiet -- report runs/quickstart
 
 test: setup
 	$(CARGO) test
