@@ -190,3 +190,59 @@ fn command_oracle_failures_are_rows_and_the_campaign_goes_on() {
         }
     }
 }
+
+/// A campaign whose command oracle takes `secs` per candidate.
+fn slow_campaign(dir: &Path, secs: f64, budget: &str) {
+    write(dir, "slow.py", &format!("import json, sys, time\nreq = json.load(sys.stdin)\ntime.sleep({secs})\nprint(json.dumps({{'score': req['candidate_id']}}))\n"));
+    let cfg = mixture(2, 1)
+        .replace("budget: {evaluations: 1}", budget)
+        .replace("oracle: {kind: function, functions: {score: mixture_peaks}}", "oracle: {kind: command, command: {argv: [python3, slow.py], timeout: 30s}}");
+    write(dir, "s.yaml", &cfg);
+}
+
+#[test]
+fn wall_time_budget_stops_the_run_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    slow_campaign(dir.path(), 0.25, "budget: {wall_time: 1s, evaluations: 1000}");
+    let t0 = std::time::Instant::now();
+    let o = crucible(dir.path(), &["run", "s.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("wall-time budget reached (1.0s)"), "{t}");
+    assert!(t0.elapsed().as_secs_f64() < 20.0, "stops soon after the budget");
+    let n = latest(&dir.path().join("out")).len();
+    assert!((2..40).contains(&n), "a few batches ran: {n}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_finishes_the_batch_and_resume_completes_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    slow_campaign(dir.path(), 0.2, "budget: {evaluations: 30}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_crucible"))
+        .args(["run", "s.yaml"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{t}");
+    assert!(t.contains("interrupt") && t.contains("--resume"), "says how to resume: {t}");
+    let rows = latest(&dir.path().join("out"));
+    assert!(rows.len() < 30, "stopped early: {}", rows.len());
+    // evaluations in progress were finished; candidates not started stay proposed, none failed
+    assert!(rows.iter().any(|r| r.status == crucible::store::Status::Evaluated));
+    assert!(rows.iter().all(|r| r.status != crucible::store::Status::Failed), "nothing recorded as failed");
+    let o = crucible(dir.path(), &["run", "s.yaml", "--resume"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = latest(&dir.path().join("out"));
+    assert_eq!(rows.len(), 30);
+    let mut ids: Vec<u64> = rows.iter().map(|r| r.candidate_id).collect();
+    ids.dedup();
+    assert_eq!(ids, (0..30).collect::<Vec<u64>>(), "no id lost or repeated");
+}

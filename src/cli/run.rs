@@ -9,14 +9,18 @@ pub fn run(config: &Path, resume: bool, out: Option<PathBuf>, allow_changed_conf
     let stop = StopFlag::new();
     let handler_stop = stop.clone();
     let presses = std::sync::atomic::AtomicUsize::new(0);
-    // First Ctrl-C/SIGTERM: finish the batch in flight and stop cleanly. Second: exit now (the
-    // log is still consistent: parts are written atomically, the batch stays `proposed`).
+    // First Ctrl-C/SIGTERM: finish the evaluations in progress, start no new ones, record and
+    // stop cleanly. Second: exit now (the log is still consistent: parts are written
+    // atomically, and whatever was in flight stays `proposed` for --resume).
     let _ = ctrlc::set_handler(move || {
         if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
             eprintln!("\nstopping now; resume with --resume");
             std::process::exit(super::INTERRUPTED);
         }
-        eprintln!("\ninterrupt: finishing the batch in flight, then stopping (Ctrl-C again to abandon it)");
+        eprintln!(
+            "\ninterrupt: finishing the evaluations in progress, then stopping; candidates not started stay \
+             pending for --resume (Ctrl-C again to stop at once)"
+        );
         handler_stop.stop();
     });
     let opts = RunOptions { out, resume, allow_changed_config };
