@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod acquisition;
+pub mod bo;
 pub mod campaign;
 pub mod chem;
 pub mod config;

@@ -26,11 +26,14 @@ pub struct FitOptions {
     pub warm: Option<Hyper>,
     /// Fit hyperparameters on at most this many points (a random subset).
     pub max_fit_points: usize,
+    /// Upper bound on the noise variance relative to the output variance (default 1; lower
+    /// it for outputs known to be nearly noise-free, e.g. success/failure labels).
+    pub max_noise: f64,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { random_starts: 3, max_iters: 60, warm: None, max_fit_points: 400 }
+        FitOptions { random_starts: 3, max_iters: 60, warm: None, max_fit_points: 400, max_noise: 1.0 }
     }
 }
 
@@ -60,7 +63,9 @@ pub fn fit(
     let (y_mean, y_std) = output_scaling(y);
     let xn = normalise_rows(x, &lo, &span);
     let ys: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_std).collect();
-    let prior = Prior::for_dim(d);
+    let mut prior = Prior::for_dim(d);
+    prior.upper[d + 1] = opts.max_noise.clamp(1e-6, 1.0).ln();
+    prior.log_sn2_mean = prior.log_sn2_mean.min(prior.upper[d + 1]);
 
     // Fitting subset.
     let (fx, fy) = if n > opts.max_fit_points.max(2) {

@@ -31,7 +31,7 @@ pub fn inv_ls2(log_ls: &[f64]) -> Vec<f64> {
 
 /// Gram matrix `K(X, X)` (n × n row-major, without noise) for `x` (n × d row-major).
 pub fn gram(x: &[f64], d: usize, log_ls: &[f64], sf2: f64) -> Vec<f64> {
-    let n = if d == 0 { 0 } else { x.len() / d };
+    let n = x.len().checked_div(d).unwrap_or(0);
     let w = inv_ls2(log_ls);
     let mut k = vec![0.0; n * n];
     for i in 0..n {

@@ -129,7 +129,8 @@ where
     if !start.is_empty() && opts.max_iters > 0 {
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7).with_tolerance_grad(opts.tol_grad);
         if let Ok(solver) = solver {
-            let run = Executor::new(Borrowed(&problem), solver).configure(|s| s.param(start.clone()).max_iters(opts.max_iters));
+            let run = Executor::new(Borrowed(&problem), solver)
+                .configure(|s| s.param(start.clone()).max_iters(opts.max_iters));
             // Errors (a line search that finds no descent) leave the best point recorded.
             let _ = run.timer(false).run();
         }
