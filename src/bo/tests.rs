@@ -313,3 +313,37 @@ fn checkpoints_restore_the_same_proposals() {
     assert_eq!(a, b);
     assert!(r.restore(&serde_json::json!({"strategy": "random"})).is_err());
 }
+
+/// One BO iteration's wall time (fit + acquisition maximisation) at 50/200/1000 observations on
+/// Hartmann-6, q = 1 and 4, default settings. Run by hand:
+/// `cargo test --lib -- --ignored bo::tests::iteration_timing --nocapture`.
+#[test]
+#[ignore]
+fn iteration_timing() {
+    let space = box_space(&[(0.0, 1.0); 6]);
+    let g = goals(vec![(0, Goal::Minimize)], vec![]);
+    for n in [50, 200, 1000] {
+        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+        let cs = space.sample(n, &mut rng).unwrap();
+        for q in [1, 4] {
+            let mut s = BayesianStrategy::new(BoSettings::new(g.clone(), AcquisitionKind::LogEi));
+            let told: Vec<Evaluated> = cs
+                .iter()
+                .map(|c| {
+                    let x: Vec<f64> = (0..6).map(|k| real(c, k)).collect();
+                    Evaluated {
+                        candidate: c.clone(),
+                        values: evaluate("hartmann6", &x).map(|v| vec![v]),
+                        feasible: true,
+                    }
+                })
+                .collect();
+            s.tell(&told).unwrap();
+            let t = std::time::Instant::now();
+            let ctx = AskContext { space: &space, seen: &cs, initial_remaining: 0 };
+            let p = s.ask(&ctx, q, &mut rng).unwrap();
+            assert_eq!(p.len(), q);
+            eprintln!("n = {n:5}  q = {q}  {:.2} s", t.elapsed().as_secs_f64());
+        }
+    }
+}
