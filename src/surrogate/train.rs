@@ -25,6 +25,7 @@ use super::SurrogateError;
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
     /// Adam with decoupled weight decay.
+    #[serde(rename = "adamw", alias = "adam_w")]
     AdamW,
     /// SGD, Nesterov momentum 0.9, L2 weight decay.
     Sgd,
