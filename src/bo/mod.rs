@@ -80,7 +80,7 @@ use models::Models;
 use score::{Kind, Scorer};
 
 use crate::acquisition::parego::simplex_weights;
-use crate::config::spec::AcquisitionKind;
+use crate::config::spec::{AcquisitionKind, CampaignSpec};
 use crate::goals::Goals;
 use crate::gp::{FitOptions, Hyper};
 use crate::space::{Candidate, Space};
@@ -150,6 +150,15 @@ impl BayesianStrategy {
     /// A strategy with these settings and no history.
     pub fn new(settings: BoSettings) -> BayesianStrategy {
         BayesianStrategy { settings, obs: Vec::new(), hypers: BTreeMap::new() }
+    }
+
+    /// The strategy a campaign asks for: its goals (`Goals::from_spec`) and
+    /// `optimizer.acquisition` (when absent: log-EI for one objective, EHVI for several),
+    /// default search settings.
+    pub fn from_spec(spec: &CampaignSpec) -> BayesianStrategy {
+        let default = if spec.objectives.len() > 1 { AcquisitionKind::Ehvi } else { AcquisitionKind::LogEi };
+        let kind = spec.optimizer.acquisition.map_or(default, |a| a.kind);
+        BayesianStrategy::new(BoSettings::new(Goals::from_spec(spec), kind))
     }
 
     /// Results told so far.

@@ -314,6 +314,21 @@ fn checkpoints_restore_the_same_proposals() {
     assert!(r.restore(&serde_json::json!({"strategy": "random"})).is_err());
 }
 
+#[test]
+fn builds_from_a_campaign_file() {
+    let yaml = "name: t\nspace:\n  parameters:\n    - {name: a, type: continuous, range: [-5, 10]}\n    \
+                - {name: b, type: continuous, range: [0, 15]}\nproperties:\n  y: {}\nobjectives:\n  \
+                - {property: y, goal: minimize}\noptimizer: {kind: bayesian, initial: 4, batch_size: 2, \
+                acquisition: {kind: ucb, beta: 1.5}}\noracle: {kind: function, functions: {y: branin}}\n\
+                budget: {evaluations: 10}\n";
+    let spec = crate::config::parse_str(yaml, "t.yaml", std::path::Path::new(".")).unwrap();
+    let space = Space::new(&spec.space, None).unwrap();
+    let mut s = BayesianStrategy::from_spec(&spec);
+    assert_eq!(s.settings.acquisition, AcquisitionKind::Ucb { beta: 1.5 });
+    let log = run(&mut s, &space, &branin, &|_| true, 4, 2, 8, 0);
+    assert_eq!(log.len(), 8);
+}
+
 /// One BO iteration's wall time (fit + acquisition maximisation) at 50/200/1000 observations on
 /// Hartmann-6, q = 1 and 4, default settings. Run by hand:
 /// `cargo test --lib -- --ignored bo::tests::iteration_timing --nocapture`.
