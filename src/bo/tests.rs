@@ -315,6 +315,35 @@ fn checkpoints_restore_the_same_proposals() {
 }
 
 #[test]
+fn structure_spaces_with_charge_balance_stay_feasible() {
+    use crate::space::spec::{AliasSpec, PrototypeSpec, StructureSpec};
+    let mix = |c: &[(&str, f64, f64)]| MixtureSpec {
+        components: c.iter().map(|&(n, min, max)| ComponentSpec { name: n.into(), min, max }).collect(),
+        ..MixtureSpec::default()
+    };
+    let aliases =
+        std::collections::BTreeMap::from([("FA".to_string(), AliasSpec { formula: "CH5N2".into(), charge: Some(1) })]);
+    let sites = vec![
+        ("A".to_string(), mix(&[("Cs", 0.0, 1.0), ("FA", 0.0, 1.0)])),
+        ("B".to_string(), mix(&[("Pb", 0.5, 1.0), ("Sn", 0.0, 0.5)])),
+        ("X".to_string(), mix(&[("I", 0.0, 1.0), ("Br", 0.0, 1.0)])),
+    ];
+    let structure = StructureSpec { prototype: PrototypeSpec::Named("perovskite".into()), sites, charge_balance: true };
+    let spec = SpaceSpec::Design(DesignSpec { structure: Some(structure), aliases, ..DesignSpec::default() });
+    let space = Space::new(&spec, None).unwrap();
+    // Band gap–like target: 0.3 Cs, 0.8 Pb, 0.4 Br (columns A:Cs A:FA B:Pb B:Sn X:I X:Br).
+    let f = |c: &Candidate| {
+        let x = &c.fractions;
+        Some(vec![-((x[0] - 0.3).powi(2) + (x[2] - 0.8).powi(2) + (x[5] - 0.4).powi(2))])
+    };
+    let g = goals(vec![(0, Goal::Maximize)], vec![]);
+    let mut s = BayesianStrategy::new(fast(g, AcquisitionKind::LogEi));
+    let log = run(&mut s, &space, &f, &|_| true, 6, 2, 16, 0);
+    let best = log.iter().map(|(_, v)| v.as_ref().unwrap()[0]).fold(f64::MIN, f64::max);
+    assert!(best > -0.02, "best {best}");
+}
+
+#[test]
 fn builds_from_a_campaign_file() {
     let yaml = "name: t\nspace:\n  parameters:\n    - {name: a, type: continuous, range: [-5, 10]}\n    \
                 - {name: b, type: continuous, range: [0, 15]}\nproperties:\n  y: {}\nobjectives:\n  \
