@@ -7,7 +7,8 @@
 //! adapts a checkpoint (or starts from scratch) to a small data set, optionally as a deep
 //! ensemble. Models live in directories of safetensors weights plus a YAML [`ModelCard`].
 //!
-//! - `data`: labelled tables → [`TrainingSet`] (bad rows, NaN targets, repeated formulas)
+//! - `data`: labelled tables → [`TrainingSet`] (bad rows, NaN targets, repeated formulas);
+//!   `inputs`: compositions as element tokens, tables encoded for prediction
 //! - `split`: deterministic train/validation/test splits by composition
 //! - `encoder`, `network`: the tch modules; `train`: the training loop
 //! - `fit`: pretraining and fine-tuning; `model`, `checkpoint`, `card`: trained models on disk
@@ -24,6 +25,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod encoder;
 pub mod fit;
+pub mod inputs;
 pub mod metrics;
 pub mod model;
 pub mod network;
@@ -31,9 +33,10 @@ pub mod split;
 pub mod train;
 
 pub use card::ModelCard;
-pub use data::{encode_table, EncodedTable, KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
+pub use data::{KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
 pub use encoder::{Architecture, ElementInit};
 pub use fit::{finetune, held_out, pretrain, FitProgress, FitSettings, Freeze, Start};
+pub use inputs::{encode_table, CompositionInputs, EncodedTable};
 pub use model::{Model, ModelInputs, NeuralSurrogate, Predictions};
 /// The libtorch device type, re-exported so that callers need not import `tch`.
 pub use tch::Device;

@@ -5,7 +5,8 @@ use ndarray::Array2;
 use tch::{nn, Device, Kind, Tensor};
 
 use super::card::ModelCard;
-use super::data::{CompositionInputs, TaskKind};
+use super::data::TaskKind;
+use super::inputs::CompositionInputs;
 use super::network::{to_vec, Mode, Network};
 use super::SurrogateError;
 use crate::chem::{Composition, ELEMENTS};

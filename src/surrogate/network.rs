@@ -6,8 +6,8 @@
 //! works on these prefixes.
 use tch::{nn, Device, Kind, Tensor};
 
-use super::data::CompositionInputs;
 use super::encoder::{Architecture, Encoder, TokenBatch};
+use super::inputs::CompositionInputs;
 
 /// Which parts run in training mode (dropout on) for a forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
