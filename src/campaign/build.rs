@@ -141,9 +141,10 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
     }
     let strategy: Box<dyn Strategy> = match spec.optimizer.kind {
         OptimizerKind::Random => Box::new(RandomStrategy),
+        OptimizerKind::Bayesian => Box::new(crate::bo::BayesianStrategy::from_spec(&spec)),
         other => {
             return Err(CampaignError::Unsupported(format!(
-                "optimizer '{other:?}' is not available in this version of crucible (available: random)"
+                "optimizer '{other:?}' is not available in this version of crucible (available: random, bayesian)"
             )))
         }
     };

@@ -159,10 +159,10 @@ pub(crate) fn design(d: &Design, rng: &mut ChaCha8Rng) -> DryRun {
 }
 
 /// The dry run of a pool.
-pub(crate) fn pool(rows: usize, columns: usize) -> DryRun {
+pub(crate) fn pool(rows: usize, columns: usize, dim: usize) -> DryRun {
     DryRun {
         kind: SpaceKind::Pool,
-        dim: columns,
+        dim,
         input_columns: columns,
         components: 0,
         sites: Vec::new(),

@@ -71,8 +71,9 @@
 //! this: fractions as given (repair makes them feasible), reals unscaled and clamped (equal to
 //! the original within a few ulps), integers rounded, categories by the largest entry. A pool
 //! row is encoded as its input columns scaled to `[0, 1]` by the column's min and max in the
-//! pool (constant columns → 0); decoding picks the nearest row (the first of duplicates).
-//! Composition features of pool formulas are left to the surrogate.
+//! pool (constant columns → 0), followed, when the pool has formulas, by its atomic fractions
+//! over the elements present in the pool (`frac:Fe`, …); decoding picks the nearest row (the
+//! first of duplicates).
 //!
 //! # Chemistry
 //! [`Space::composition`]: for a composition mixture, the atomic fractions of
@@ -184,7 +185,7 @@ impl Space {
     pub fn dim(&self) -> usize {
         match &self.inner {
             Inner::Design(d) => d.dim(),
-            Inner::Pool(p) => p.columns.len(),
+            Inner::Pool(p) => p.width(),
         }
     }
 
@@ -206,7 +207,7 @@ impl Space {
                 let fr = cols[..d.nfrac].iter().cloned();
                 fr.chain(d.params.iter().flat_map(|p| p.encoded_columns())).collect()
             }
-            Inner::Pool(p) => p.columns.clone(),
+            Inner::Pool(p) => p.encoded_columns(),
         }
     }
 
@@ -373,7 +374,7 @@ impl Space {
     pub fn dry_run(&self, rng: &mut ChaCha8Rng) -> DryRun {
         match &self.inner {
             Inner::Design(d) => dryrun::design(d, rng),
-            Inner::Pool(p) => dryrun::pool(p.len(), p.columns.len()),
+            Inner::Pool(p) => dryrun::pool(p.len(), p.columns.len(), p.width()),
         }
     }
 

@@ -1,5 +1,10 @@
 //! A pool of enumerated candidates (rows of a CSV/Parquet table read by `io`): input column
 //! selection and checks, min–max scaling for the encoding, and nearest-row decoding.
+//!
+//! When the pool has a formula column, each row's normalised atomic fractions over the union
+//! of the elements present in the pool are appended to the encoding (`frac:Fe`, …), so that a
+//! model on the encoding (e.g. the GP of Bayesian optimisation) sees the composition. A
+//! formula that does not parse is an error naming its row.
 use ndarray::{Array2, Axis};
 
 use super::error::SpaceError;
@@ -14,6 +19,10 @@ pub(crate) struct Pool {
     pub formulas: Option<Vec<String>>,
     pub min: Vec<f64>,
     pub span: Vec<f64>,
+    /// Elements present anywhere in the pool's formulas, by atomic number.
+    pub elements: Vec<&'static str>,
+    /// rows × elements atomic fractions (empty without formulas).
+    pub fractions: Array2<f64>,
 }
 
 impl Pool {
@@ -75,7 +84,21 @@ impl Pool {
             min.push(lo);
             span.push(hi - lo);
         }
-        Ok(Pool { columns, values, formulas: table.formulas, min, span })
+        let (elements, fractions) = match &table.formulas {
+            Some(formulas) => element_fractions(formulas)?,
+            None => (Vec::new(), Array2::zeros((rows, 0))),
+        };
+        Ok(Pool { columns, values, formulas: table.formulas, min, span, elements, fractions })
+    }
+
+    /// Encoded width: scaled inputs, then element fractions.
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len() + self.elements.len()
+    }
+
+    /// Names of the encoded columns.
+    pub(crate) fn encoded_columns(&self) -> Vec<String> {
+        self.columns.iter().cloned().chain(self.elements.iter().map(|e| format!("frac:{e}"))).collect()
     }
 
     /// Number of rows.
@@ -83,17 +106,22 @@ impl Pool {
         self.values.nrows()
     }
 
-    /// Row `i` scaled column-wise to `[0, 1]` (constant columns → 0).
+    /// Row `i` encoded: inputs scaled column-wise to `[0, 1]` (constant columns → 0), then its
+    /// element fractions. `out` has [`Pool::width`] entries.
     pub(crate) fn scaled_row(&self, i: usize, out: &mut [f64]) {
-        for (j, o) in out.iter_mut().enumerate() {
+        let k = self.columns.len();
+        for (j, o) in out[..k].iter_mut().enumerate() {
             let v = self.values[[i, j]];
             *o = if self.span[j] > 0.0 { (v - self.min[j]) / self.span[j] } else { 0.0 };
+        }
+        for (o, v) in out[k..].iter_mut().zip(self.fractions.row(i)) {
+            *o = *v;
         }
     }
 
     /// The row whose scaled inputs are nearest `x` (Euclidean, NaN treated as 0; first on ties).
     pub(crate) fn nearest(&self, x: &[f64]) -> usize {
-        let mut row = vec![0.0; self.columns.len()];
+        let mut row = vec![0.0; self.width()];
         let mut best = (0, f64::INFINITY);
         for i in 0..self.len() {
             self.scaled_row(i, &mut row);
@@ -111,4 +139,31 @@ impl Pool {
         }
         best.0
     }
+}
+
+/// Parse every formula; the union of elements (by atomic number) and the rows × elements
+/// matrix of normalised atomic fractions.
+fn element_fractions(formulas: &[String]) -> Result<(Vec<&'static str>, Array2<f64>), SpaceError> {
+    let mut comps = Vec::with_capacity(formulas.len());
+    let mut present = [false; 128];
+    for (i, f) in formulas.iter().enumerate() {
+        let c = crate::chem::Composition::parse(f).map_err(|e| SpaceError::Pool {
+            path: "space.pool.path".into(),
+            message: format!("row {} formula '{f}': {e}", i + 1),
+        })?;
+        let c = c.normalized();
+        for (z, _) in c.iter_indexed() {
+            present[z] = true;
+        }
+        comps.push(c);
+    }
+    let index: Vec<usize> = (0..present.len()).filter(|&z| present[z]).collect();
+    let elements: Vec<&'static str> = index.iter().map(|&z| crate::chem::ELEMENTS[z]).collect();
+    let mut fractions = Array2::zeros((formulas.len(), index.len()));
+    for (i, c) in comps.iter().enumerate() {
+        for (j, &z) in index.iter().enumerate() {
+            fractions[[i, j]] = c.amount_by_index(z);
+        }
+    }
+    Ok((elements, fractions))
 }

@@ -364,6 +364,10 @@ fn tight_bounds_fall_back_to_hit_and_run() {
     }
 }
 
+fn table_ok() -> PoolTable {
+    PoolTable { columns: vec!["a".into()], values: array![[0.0], [1.0], [2.0], [3.0], [4.0]], formulas: None }
+}
+
 #[test]
 fn pools_sample_without_replacement_and_encode_rows() {
     let table = PoolTable {
@@ -373,7 +377,9 @@ fn pools_sample_without_replacement_and_encode_rows() {
     };
     let spec = SpaceSpec::Pool(PoolSpec { path: "pool.csv".into(), inputs: Some(vec!["b".into(), "a".into()]) });
     let s = Space::new(&spec, Some(table.clone())).unwrap();
-    assert_eq!((s.dim(), s.pool_len(), s.kind()), (2, Some(5), SpaceKind::Pool));
+    // two scaled inputs + fractions of the 9 elements present (O Na Mg Al Cl Fe I Cs Pb)
+    assert_eq!((s.dim(), s.pool_len(), s.kind()), (11, Some(5), SpaceKind::Pool));
+    assert_eq!(s.encoded_columns()[2..5], ["frac:O", "frac:Na", "frac:Mg"]);
     assert_eq!(s.input_columns(), ["b", "a"]);
     let mut seen: Vec<usize> = s.sample(5, &mut rng(12)).unwrap().iter().map(|c| c.pool_index.unwrap()).collect();
     seen.sort();
@@ -383,7 +389,10 @@ fn pools_sample_without_replacement_and_encode_rows() {
     let x = s.encode(&cs);
     assert_eq!(s.decode(x.view()), cs);
     let c2 = Candidate { fractions: vec![], params: vec![], pool_index: Some(2) };
-    assert_eq!(s.encode(std::slice::from_ref(&c2)).row(0).to_vec(), [0.5, 0.5]);
+    let row = s.encode(std::slice::from_ref(&c2)).row(0).to_vec();
+    assert_eq!(row[..2], [0.5, 0.5]);
+    let fr: Vec<f64> = row[2..].iter().map(|v| (v * 1e9).round() / 1e9).collect();
+    assert_eq!(fr, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.6, 0.2, 0.2]);
     assert_eq!(s.formula(&c2).unwrap(), "Cs0.2Pb0.2I0.6");
     assert_eq!(s.cells(&c2)[0], ("b".to_string(), Cell::F64(30.0)));
     assert_eq!(s.candidate_from_cells(&s.cells(&c2), None).unwrap(), c2);
@@ -393,6 +402,9 @@ fn pools_sample_without_replacement_and_encode_rows() {
     let bad = SpaceSpec::Pool(PoolSpec { path: "pool.csv".into(), inputs: Some(vec!["z".into()]) });
     assert_eq!(Space::new(&bad, Some(table)).unwrap_err().key_path(), Some("space.pool.inputs.0"));
     assert!(Space::new(&bad, None).is_err());
+    let broken = PoolTable { formulas: Some(vec!["Fe".into(), "Xx2".into(), "Ni".into(), "Co".into(), "Cu".into()]), ..table_ok() };
+    let e = Space::new(&SpaceSpec::Pool(PoolSpec { path: "pool.csv".into(), inputs: None }), Some(broken)).unwrap_err();
+    assert!(e.to_string().contains("row 2") && e.to_string().contains("Xx"), "{e}");
 }
 
 #[test]
