@@ -364,7 +364,7 @@ pub(super) fn load_state(comp: &mut Components, run: &RunDir, goals: &Goals) -> 
         .values()
         .zip(&seen)
         .filter(|(r, _)| r.status != Status::Proposed && ckpt_iteration.is_none_or(|it| r.iteration > it))
-        .map(|(r, c)| evaluated_from_row(r, c, &goals))
+        .map(|(r, c)| evaluated_from_row(r, c, goals))
         .collect();
     if !untold.is_empty() {
         comp.strategy.tell(&untold)?;

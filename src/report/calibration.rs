@@ -103,18 +103,12 @@ impl Figure for Calibration {
             .y_label_area_size(110)
             .build_cartesian_2d(0.0..1.0, 0.0..1.02)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("expected fraction within z std (Gaussian)")
-            .y_desc("observed fraction |y − μ| ≤ z std")
-            .axis_desc_style(plot::text(plot::AXIS_PX))
-            .label_style(plot::text(plot::TICK_PX))
-            .x_label_formatter(&plot::tick)
-            .y_label_formatter(&plot::tick)
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(err)?;
+        plot::draw_mesh(
+            &mut chart,
+            "expected fraction within z std (Gaussian)",
+            "observed fraction |y − μ| ≤ z std",
+            &plot::tick,
+        )?;
         chart
             .draw_series(DashedLineSeries::new([(0.0, 0.0), (1.0, 1.0)], 10, 6, BLACK.stroke_width(2)))
             .map_err(err)?

@@ -106,18 +106,9 @@ impl Figure for Convergence {
             .y_label_area_size(110)
             .build_cartesian_2d(xr.clone(), yr.clone())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("evaluations")
-            .y_desc(plot::axis_name(&self.name, self.unit.as_deref()))
-            .axis_desc_style(plot::text(plot::AXIS_PX))
-            .label_style(plot::text(plot::TICK_PX))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&plot::tick)
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(err)?;
+        plot::draw_mesh(&mut chart, "evaluations", &plot::axis_name(&self.name, self.unit.as_deref()), &|x| {
+            format!("{x:.0}")
+        })?;
         let grey = plot::GREY_PT.stroke_width(2);
         let infeasible: Vec<(f64, f64)> = self.points.iter().filter(|p| !p.2).map(|p| (p.0, p.1)).collect();
         if !infeasible.is_empty() {

@@ -102,18 +102,7 @@ impl Figure for Front {
             .y_label_area_size(110)
             .build_cartesian_2d(xr.clone(), yr.clone())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.axes[0].as_str())
-            .y_desc(self.axes[1].as_str())
-            .axis_desc_style(plot::text(plot::AXIS_PX))
-            .label_style(plot::text(plot::TICK_PX))
-            .x_label_formatter(&plot::tick)
-            .y_label_formatter(&plot::tick)
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(err)?;
+        plot::draw_mesh(&mut chart, self.axes[0].as_str(), self.axes[1].as_str(), &plot::tick)?;
         let grey = plot::GREY_PT.stroke_width(2);
         if !self.infeasible.is_empty() {
             chart

@@ -86,18 +86,7 @@ impl Figure for Parity {
             .build_cartesian_2d(r.clone(), r.clone())
             .map_err(err)?;
         let axis = plot::axis_name(&self.name, self.unit.as_deref());
-        chart
-            .configure_mesh()
-            .x_desc(format!("measured {axis}"))
-            .y_desc(format!("predicted {axis}"))
-            .axis_desc_style(plot::text(plot::AXIS_PX))
-            .label_style(plot::text(plot::TICK_PX))
-            .x_label_formatter(&plot::tick)
-            .y_label_formatter(&plot::tick)
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(err)?;
+        plot::draw_mesh(&mut chart, &format!("measured {axis}"), &format!("predicted {axis}"), &plot::tick)?;
         chart
             .draw_series(DashedLineSeries::new([(r.start, r.start), (r.end, r.end)], 10, 6, BLACK.stroke_width(2)))
             .map_err(err)?

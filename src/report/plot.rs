@@ -190,6 +190,28 @@ pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(|e| e.to_string())
 }
 
+/// The house style for a chart's axes: light grid, labelled axes, tick labels formatted by
+/// `x_tick` and [`tick`] (y). Errors as text, like every drawing step of a figure.
+pub(super) fn draw_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x_desc: &str,
+    y_desc: &str,
+    x_tick: &dyn Fn(&f64) -> String,
+) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(text(AXIS_PX))
+        .label_style(text(TICK_PX))
+        .x_label_formatter(x_tick)
+        .y_label_formatter(&tick)
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

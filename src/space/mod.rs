@@ -158,7 +158,7 @@ pub struct PoolTable {
 #[derive(Debug)]
 enum Inner {
     Design(Box<Design>),
-    Pool(Pool),
+    Pool(Box<Pool>),
 }
 
 /// A validated design space: sampling, repair, checks, encoding (see the module docs).
@@ -176,7 +176,7 @@ impl Space {
     pub fn new(spec: &SpaceSpec, pool: Option<PoolTable>) -> Result<Space, SpaceError> {
         let inner = match spec {
             SpaceSpec::Design(d) => Inner::Design(Box::new(Design::build(d)?)),
-            SpaceSpec::Pool(p) => Inner::Pool(Pool::build(p, pool)?),
+            SpaceSpec::Pool(p) => Inner::Pool(Box::new(Pool::build(p, pool)?)),
         };
         Ok(Space { inner })
     }
