@@ -149,7 +149,6 @@ fn read_freeze(r: &mut Reader, path: &str, v: &Value) -> Option<Freeze> {
     }
     let expected = &["backbone", "heads", "none"];
     r.word(path, v, expected, "freeze strategy").map(|w| match w {
-        "heads" => Freeze::Heads,
         "none" => Freeze::None,
         _ => Freeze::Backbone,
     })

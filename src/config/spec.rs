@@ -187,10 +187,9 @@ impl Default for FinetuneSpec {
 /// Freeze strategy while fine-tuning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freeze {
-    /// Freeze the encoder; train the task heads only (`backbone`).
+    /// Freeze the encoder; train the task heads (and the input branch) only (`backbone`, or
+    /// its alias `heads`, as in `crucible finetune --freeze heads`).
     Backbone,
-    /// Freeze the task heads; train the encoder (`heads`).
-    Heads,
     /// Train the top `n` encoder blocks and the heads; freeze the rest (`{top_k: n}`).
     TopK(usize),
     /// Train everything (`none`).
