@@ -16,7 +16,7 @@ use super::progress::Verbosity;
 /// Where libtorch runs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TorchArgs {
-    /// libtorch threads (default: the number of cores).
+    /// libtorch threads (default 1: fastest for the small shipped model; more for larger models).
     #[arg(long)]
     pub threads: Option<usize>,
     /// cpu, cuda or auto.

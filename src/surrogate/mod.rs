@@ -93,10 +93,13 @@ impl SurrogateError {
     }
 }
 
-/// Set libtorch's intra-op thread count: `threads`, or the number of available cores.
+/// Set libtorch's intra-op thread count: `threads`, or 1 by default. For the small shipped
+/// model one thread measured 5–7× faster than two on the 2-core development machine (an
+/// mp_e_form epoch: 20 s against 88–111 s; `experiments/pretrain-base`): per-op OpenMP
+/// synchronisation dominates small tensors. Larger models on more cores should pass more.
 /// Returns the count set.
 pub fn set_threads(threads: Option<usize>) -> usize {
-    let n = threads.filter(|&t| t > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let n = threads.filter(|&t| t > 0).unwrap_or(1);
     tch::set_num_threads(n as i32);
     n
 }
