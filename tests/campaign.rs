@@ -194,9 +194,10 @@ fn command_oracle_failures_are_rows_and_the_campaign_goes_on() {
 /// A campaign whose command oracle takes `secs` per candidate.
 fn slow_campaign(dir: &Path, secs: f64, budget: &str) {
     write(dir, "slow.py", &format!("import json, sys, time\nreq = json.load(sys.stdin)\ntime.sleep({secs})\nprint(json.dumps({{'score': req['candidate_id']}}))\n"));
-    let cfg = mixture(2, 1)
-        .replace("budget: {evaluations: 1}", budget)
-        .replace("oracle: {kind: function, functions: {score: mixture_peaks}}", "oracle: {kind: command, command: {argv: [python3, slow.py], timeout: 30s}}");
+    let cfg = mixture(2, 1).replace("budget: {evaluations: 1}", budget).replace(
+        "oracle: {kind: function, functions: {score: mixture_peaks}}",
+        "oracle: {kind: command, command: {argv: [python3, slow.py], timeout: 30s}}",
+    );
     write(dir, "s.yaml", &cfg);
 }
 

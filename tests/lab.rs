@@ -45,7 +45,13 @@ fn suggest_then_ingest_round_trip() {
     let o = crucible(dir.path(), &["ingest", "run", "bad.csv"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
-    for needle in ["row 2: candidate 0 appears more than once", "row 3: hardness is '12 HV'", "row 4: candidate 9 is not in this run", "row 5: hardness is empty", "nothing recorded"] {
+    for needle in [
+        "row 2: candidate 0 appears more than once",
+        "row 3: hardness is '12 HV'",
+        "row 4: candidate 9 is not in this run",
+        "row 5: hardness is empty",
+        "nothing recorded",
+    ] {
         assert!(t.contains(needle), "missing '{needle}' in: {t}");
     }
     write(dir.path(), "typo.csv", "candidate_id,hardnes\n0,410\n");

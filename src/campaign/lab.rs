@@ -286,9 +286,8 @@ fn read_results(
             match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => vals.push(v),
                 Ok(_) => problems.push(format!("row {row}: {name} is '{cell}' (not a finite number)")),
-                Err(_) if cell.is_empty() => problems.push(format!(
-                    "row {row}: {name} is empty (give a number, or a reason in the `failure` column)"
-                )),
+                Err(_) if cell.is_empty() => problems
+                    .push(format!("row {row}: {name} is empty (give a number, or a reason in the `failure` column)")),
                 Err(_) => problems.push(format!(
                     "row {row}: {name} is '{cell}', not a number (write the number alone, in the property's unit)"
                 )),

@@ -154,7 +154,14 @@ impl Components {
             .collect()
     }
 
-    pub(super) fn row(&self, ctx: &RowCtx, p: &Proposal, id: u64, values: &[Option<f64>], state: RowState) -> CandidateRow {
+    pub(super) fn row(
+        &self,
+        ctx: &RowCtx,
+        p: &Proposal,
+        id: u64,
+        values: &[Option<f64>],
+        state: RowState,
+    ) -> CandidateRow {
         let RowState { status, failure, feasible } = state;
         CandidateRow {
             iteration: ctx.iteration,
@@ -474,7 +481,12 @@ fn evaluate_batch(
     Ok(done)
 }
 
-pub(super) fn save_checkpoint(run: &RunDir, comp: &Components, iteration: u64, elapsed: Duration) -> Result<(), CampaignError> {
+pub(super) fn save_checkpoint(
+    run: &RunDir,
+    comp: &Components,
+    iteration: u64,
+    elapsed: Duration,
+) -> Result<(), CampaignError> {
     let state = serde_json::json!({
         "iteration": iteration,
         "elapsed_secs": elapsed.as_secs_f64(),

@@ -2,8 +2,8 @@
 //! prints. Each subcommand turns its arguments into library calls.
 mod evaluate;
 mod featurize;
-mod lab;
 mod finetune;
+mod lab;
 mod predict;
 mod pretrain;
 mod progress;

@@ -244,11 +244,11 @@ pub fn load_pool(path: &Path, cols: &PoolColumns<'_>) -> Result<PoolTable, IoErr
 }
 
 /// Quote one CSV field when it needs it (comma, quote, newline, or surrounding spaces).
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) || text.trim() != text {
-        format!("\"{}\"", text.replace('"', "\"\""))
+pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
+        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
-        text.to_string()
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

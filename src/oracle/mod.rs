@@ -132,7 +132,14 @@ mod tests {
     fn function_oracle_measures_and_fails_per_row() {
         let map: BTreeMap<String, String> = [("f".to_string(), "branin".to_string())].into();
         let o = FunctionOracle::new(&map).unwrap();
-        let req = |v: Vec<f64>| Request { candidate_id: 0, pool_index: None, values: v, formula: None, inputs: vec![], composition: vec![] };
+        let req = |v: Vec<f64>| Request {
+            candidate_id: 0,
+            pool_index: None,
+            values: v,
+            formula: None,
+            inputs: vec![],
+            composition: vec![],
+        };
         let out = o.evaluate(&[req(vec![std::f64::consts::PI, 2.275]), req(vec![1.0])], &StopFlag::new()).unwrap();
         match &out[0] {
             Outcome::Measured(v) => assert!((v[0] - 0.397887).abs() < 1e-5),

@@ -83,7 +83,14 @@ mod tests {
         let p = dir.path().join("pool.csv");
         std::fs::write(&p, "formula,ys\nFe,100\nNi,\nCo,300\n").unwrap();
         let o = TableOracle::new(&p, &[("yield".into(), "ys".into())]).unwrap();
-        let req = |i| Request { candidate_id: 0, pool_index: Some(i), values: vec![], formula: None, inputs: vec![], composition: vec![] };
+        let req = |i| Request {
+            candidate_id: 0,
+            pool_index: Some(i),
+            values: vec![],
+            formula: None,
+            inputs: vec![],
+            composition: vec![],
+        };
         let out = o.evaluate(&[req(2), req(1), req(9)], &StopFlag::new()).unwrap();
         assert_eq!(out[0], Outcome::Measured(vec![300.0]));
         assert!(matches!(&out[1], Outcome::Failed { reason, .. } if reason.contains("no value of 'yield' for row 1")));

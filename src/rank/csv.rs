@@ -5,22 +5,13 @@
 //! `pareto_rank, reason`. Missing values are empty fields; numbers are written in full
 //! precision (shortest text that reads back to the same f64). Fields holding a comma, a
 //! double quote, a line break or leading/trailing spaces are quoted, with `"` doubled.
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
 use super::{RankError, Shortlist};
 use crate::store::Cell;
 
-/// One CSV field, quoted when it must be.
-pub fn csv_field(s: &str) -> Cow<'_, str> {
-    let needs = s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ');
-    if needs {
-        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+pub use crate::io::csv_field;
 
 fn num(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())

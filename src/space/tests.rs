@@ -402,7 +402,10 @@ fn pools_sample_without_replacement_and_encode_rows() {
     let bad = SpaceSpec::Pool(PoolSpec { path: "pool.csv".into(), inputs: Some(vec!["z".into()]) });
     assert_eq!(Space::new(&bad, Some(table)).unwrap_err().key_path(), Some("space.pool.inputs.0"));
     assert!(Space::new(&bad, None).is_err());
-    let broken = PoolTable { formulas: Some(vec!["Fe".into(), "Xx2".into(), "Ni".into(), "Co".into(), "Cu".into()]), ..table_ok() };
+    let broken = PoolTable {
+        formulas: Some(vec!["Fe".into(), "Xx2".into(), "Ni".into(), "Co".into(), "Cu".into()]),
+        ..table_ok()
+    };
     let e = Space::new(&SpaceSpec::Pool(PoolSpec { path: "pool.csv".into(), inputs: None }), Some(broken)).unwrap_err();
     assert!(e.to_string().contains("row 2") && e.to_string().contains("Xx"), "{e}");
 }
