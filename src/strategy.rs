@@ -43,6 +43,10 @@ pub struct Evaluated {
     pub values: Option<Vec<f64>>,
     /// Whether it met every constraint.
     pub feasible: bool,
+    /// Predicted standard deviations per property (campaign property order; NaN where the
+    /// property has no prediction), when the values are surrogate predictions (`oracle:
+    /// surrogate`). Evolutionary strategies use them for `uncertainty: lcb | ucb`.
+    pub stds: Option<Vec<f64>>,
 }
 
 /// What a strategy may look at when asked.

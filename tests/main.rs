@@ -6,6 +6,7 @@ mod campaign;
 mod cli;
 mod lab;
 mod report;
+mod screening;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -50,7 +50,7 @@
 //!         .iter()
 //!         .map(|p| {
 //!             let ParamValue::Real(v) = p.candidate.params[0] else { unreachable!() };
-//!             Evaluated { candidate: p.candidate.clone(), values: Some(vec![-(v - 0.3).powi(2)]), feasible: true }
+//!             Evaluated { candidate: p.candidate.clone(), values: Some(vec![-(v - 0.3).powi(2)]), feasible: true, stds: None }
 //!         })
 //!         .collect();
 //!     seen.extend(asked.into_iter().map(|p| p.candidate));

@@ -78,7 +78,7 @@ fn run(
             let ok = v.as_ref().is_some_and(|v| feasible(v));
             seen.push(p.candidate.clone());
             log.push((p.candidate.clone(), v.clone()));
-            done.push(Evaluated { candidate: p.candidate, values: v, feasible: ok });
+            done.push(Evaluated { candidate: p.candidate, values: v, feasible: ok, stds: None });
         }
         strategy.tell(&done).unwrap();
     }
@@ -379,6 +379,7 @@ fn iteration_timing() {
                         candidate: c.clone(),
                         values: evaluate("hartmann6", &x).map(|v| vec![v]),
                         feasible: true,
+                        stds: None,
                     }
                 })
                 .collect();

@@ -55,6 +55,15 @@ pub struct Components {
     /// The campaign file's folder (absolute when it could be resolved): input paths of the
     /// config resolve against it; `ingest` rebuilds the campaign from the run's copy with it.
     pub config_dir: PathBuf,
+    /// The trained surrogate, once the run has prepared it (see [`super::model`]).
+    pub model: Option<super::model::CampaignModel>,
+}
+
+impl Components {
+    /// Whether the surrogate's predictions are the evaluation (`oracle: surrogate`).
+    pub fn screens_in_silico(&self) -> bool {
+        matches!(self.spec.oracle, OracleSpec::Surrogate)
+    }
 }
 
 /// Property columns a pool/table holds for this campaign: (property, column).
@@ -115,11 +124,14 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
             Box::new(TableOracle::new(&path, &table_columns(&spec))?)
         }
         OracleSpec::Command(c) => Box::new(CommandOracle::new(c, measured, config_dir.to_path_buf())?),
-        other => {
-            return Err(CampaignError::Unsupported(format!(
-                "oracle kind '{}' is not available in this version of crucible (available: function, table, command)",
-                oracle_kind(other)
-            )))
+        OracleSpec::Surrogate => {
+            if spec.surrogate.is_none() {
+                return Err(CampaignError::Unsupported(
+                    "oracle 'surrogate' needs a `surrogate:` section (the model whose predictions are the evaluation)"
+                        .into(),
+                ));
+            }
+            Box::new(PredictionOracle { properties: measured })
         }
     };
     let mut properties = Vec::with_capacity(spec.properties.len());
@@ -166,6 +178,7 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
         strategy,
         budget,
         config_dir: config_dir.canonicalize().unwrap_or_else(|_| config_dir.to_path_buf()),
+        model: None,
     })
 }
 
@@ -191,12 +204,25 @@ impl Oracle for LabOracle {
     }
 }
 
-fn oracle_kind(o: &OracleSpec) -> &'static str {
-    match o {
-        OracleSpec::Surrogate => "surrogate",
-        OracleSpec::Table { .. } => "table",
-        OracleSpec::Command(_) => "command",
-        OracleSpec::Function { .. } => "function",
+/// The oracle of an in-silico campaign (`oracle: surrogate`): the campaign loop takes the
+/// surrogate's predictions as the values, so this is never asked to evaluate.
+struct PredictionOracle {
+    properties: Vec<String>,
+}
+
+impl Oracle for PredictionOracle {
+    fn properties(&self) -> &[String] {
+        &self.properties
+    }
+
+    fn evaluate(
+        &self,
+        _batch: &[crate::oracle::Request],
+        _stop: &crate::stop::StopFlag,
+    ) -> Result<Vec<crate::oracle::Outcome>, crate::oracle::OracleError> {
+        Err(crate::oracle::OracleError::Unusable(
+            "oracle 'surrogate' evaluates through the campaign's trained model, which is not loaded".into(),
+        ))
     }
 }
 

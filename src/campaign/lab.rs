@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::build::{build_with, Components, OracleUse, Source};
-use super::run::{initial_remaining, load_state, save_checkpoint, RowCtx, RowState};
+use super::model::Prediction;
+use super::run::{initial_remaining, load_state, predict, prepare_model, save_checkpoint, Observer, RowCtx, RowState};
 use super::CampaignError;
 use crate::goals::Goals;
 use crate::store::{Cell, RunDir, RunMeta, Status};
@@ -40,6 +41,9 @@ pub struct Ingested {
     pub failed: usize,
     /// Candidates still pending after this ingest.
     pub still_pending: usize,
+    /// The surrogate re-trained on all data, when the campaign has one: its description, or
+    /// why re-training failed (the measurements are recorded either way).
+    pub model: Option<Result<String, String>>,
 }
 
 fn config_dir_of(config: &Path) -> &Path {
@@ -48,7 +52,12 @@ fn config_dir_of(config: &Path) -> &Path {
 
 /// Propose `batch` candidates (default: the rest of the initial design, else the optimizer's
 /// batch size) for the campaign in `config`, record them as pending, and write them as CSV.
-pub fn suggest(config: &Path, batch: Option<usize>, run_dir: Option<PathBuf>) -> Result<Suggestion, CampaignError> {
+pub fn suggest(
+    config: &Path,
+    batch: Option<usize>,
+    run_dir: Option<PathBuf>,
+    observer: &mut dyn Observer,
+) -> Result<Suggestion, CampaignError> {
     let loaded = crate::config::load(config)?;
     let mut comp = build_with(loaded.spec.clone(), config_dir_of(config), OracleUse::Lab)?;
     let meta = RunMeta { config_hash: loaded.hash.clone(), seed: loaded.spec.seed, name: loaded.spec.name.clone() };
@@ -60,6 +69,7 @@ pub fn suggest(config: &Path, batch: Option<usize>, run_dir: Option<PathBuf>) ->
     };
     let goals = Goals::from_spec(&comp.spec);
     let state = load_state(&mut comp, &run, &goals)?;
+    prepare_model(&mut comp, &run, &state.rows_by_id, &state.seen, false, observer)?;
     let iteration = state.progress.iterations as u64;
     let init_left = initial_remaining(&comp, &state.rows_by_id);
     let n = batch.unwrap_or(if init_left > 0 { init_left } else { comp.batch_size });
@@ -71,12 +81,15 @@ pub fn suggest(config: &Path, batch: Option<usize>, run_dir: Option<PathBuf>) ->
     }
     let ids: Vec<u64> = (state.next_id..state.next_id + proposals.len() as u64).collect();
     let ctx = RowCtx { iteration, config_hash: meta.config_hash.clone(), seed: meta.seed };
+    let predictions = predict(&comp, &proposals)?;
     let rows: Vec<_> = proposals
         .iter()
         .zip(&ids)
-        .map(|(p, id)| {
+        .zip(predictions)
+        .map(|((p, id), prediction)| {
             let derived = comp.derived(&p.candidate);
-            comp.row(&ctx, p, *id, &derived, RowState { status: Status::Proposed, failure: None, feasible: None })
+            let state = RowState { status: Status::Proposed, failure: None, feasible: None, prediction };
+            comp.row(&ctx, p, *id, &derived, state)
         })
         .collect();
     run.log().append(&rows)?;
@@ -93,6 +106,17 @@ pub fn suggest(config: &Path, batch: Option<usize>, run_dir: Option<PathBuf>) ->
     let derived_names: Vec<&str> =
         comp.properties.iter().filter(|p| p.source == Source::Density).map(|p| p.name.as_str()).collect();
     header.extend(derived_names.iter().map(|n| n.to_string()));
+    let predicted: Vec<&str> = comp
+        .properties
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| comp.model.as_ref().is_some_and(|m| m.predicts(*k)))
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    for name in &predicted {
+        header.push(format!("{name}_mean"));
+        header.push(format!("{name}_std"));
+    }
     header.extend(measured.iter().cloned());
     header.push("failure".into());
     let table: Vec<Vec<String>> = rows
@@ -110,6 +134,12 @@ pub fn suggest(config: &Path, batch: Option<usize>, run_dir: Option<PathBuf>) ->
             for name in &derived_names {
                 let v = r.properties.iter().find(|p| p.name == *name).and_then(|p| p.value);
                 line.push(v.map_or(String::new(), |v| format!("{v:.4}")));
+            }
+            for name in &predicted {
+                let p = r.properties.iter().find(|p| p.name == *name);
+                for v in [p.and_then(|p| p.mean), p.and_then(|p| p.std)] {
+                    line.push(v.map_or(String::new(), |v| format!("{v:.6}")));
+                }
             }
             line.extend(std::iter::repeat_n(String::new(), measured.len() + 1));
             line
@@ -139,7 +169,7 @@ struct Measurement {
 /// CSV/Parquet table with `candidate_id`, one column per measured property (in the property's
 /// unit, numbers only), and optionally `failure` (a reason: the candidate could not be made or
 /// measured). All rows are validated first; on any problem nothing is recorded.
-pub fn ingest(run_dir: &Path, results: &Path) -> Result<Ingested, CampaignError> {
+pub fn ingest(run_dir: &Path, results: &Path, observer: &mut dyn Observer) -> Result<Ingested, CampaignError> {
     let info = RunDir::inspect(run_dir)?.info().clone();
     let probe = RunDir::inspect(run_dir)?;
     let config_dir = probe
@@ -154,7 +184,7 @@ pub fn ingest(run_dir: &Path, results: &Path) -> Result<Ingested, CampaignError>
     let meta = RunMeta { config_hash: info.config_hash.clone(), seed: info.seed, name: info.name.clone() };
     let run = RunDir::open(run_dir, &meta, false)?;
     let goals = Goals::from_spec(&comp.spec);
-    let state = load_state(&mut comp, &run, &goals)?;
+    let mut state = load_state(&mut comp, &run, &goals)?;
     let measured = measured_properties(&comp);
     let rows = read_results(results, &measured, &state.rows_by_id)?;
 
@@ -186,17 +216,16 @@ pub fn ingest(run_dir: &Path, results: &Path) -> Result<Ingested, CampaignError>
                 acquisition: prev.acquisition,
             };
             let status = if ok { Status::Evaluated } else { Status::Failed };
-            out_rows.push(comp.row(
-                &ctx,
-                &proposal,
-                m.id,
-                &values,
-                RowState { status, failure: m.failure.clone(), feasible: Some(feasible) },
-            ));
+            let state = RowState { status, failure: m.failure.clone(), feasible: Some(feasible), prediction: prediction_of(prev) };
+            let mut row = comp.row(&ctx, &proposal, m.id, &values, state);
+            // The prediction came from the model of the `suggest` that proposed it.
+            row.model_hash = prev.model_hash.clone();
+            out_rows.push(row);
             told.push(Evaluated {
                 candidate: candidate.clone(),
                 values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
                 feasible,
+                stds: None,
             });
             if ok {
                 evaluated += 1;
@@ -210,7 +239,26 @@ pub fn ingest(run_dir: &Path, results: &Path) -> Result<Ingested, CampaignError>
     let iteration = state.progress.iterations.saturating_sub(1) as u64;
     save_checkpoint(&run, &comp, iteration, state.elapsed_before)?;
     let pending = state.rows_by_id.values().filter(|r| r.status == Status::Proposed).count() - out_rows.len();
-    Ok(Ingested { evaluated, failed, still_pending: pending })
+    for r in out_rows {
+        state.rows_by_id.insert(r.candidate_id, r);
+    }
+    // The next `suggest` uses a surrogate that has seen every measurement so far.
+    let model = comp.spec.surrogate.is_some().then(|| {
+        match prepare_model(&mut comp, &run, &state.rows_by_id, &state.seen, true, observer) {
+            Ok(()) => Ok(comp.model.as_ref().map_or_else(String::new, |m| m.description.clone())),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    Ok(Ingested { evaluated, failed, still_pending: pending, model })
+}
+
+/// The prediction a pending row was logged with (kept when its measurement is recorded).
+fn prediction_of(row: &crate::store::CandidateRow) -> Option<Prediction> {
+    row.properties.iter().any(|p| p.mean.is_some()).then(|| Prediction {
+        mean: row.properties.iter().map(|p| p.mean).collect(),
+        std: row.properties.iter().map(|p| p.std).collect(),
+        unseen: Vec::new(),
+    })
 }
 
 /// Read and validate a results table against the pending candidates; every problem is

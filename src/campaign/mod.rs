@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod build;
 pub mod lab;
+pub mod model;
 pub mod run;
 
 use std::path::Path;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 pub use budget::{Budget, Progress, StopReason};
 pub use lab::{ingest, suggest, Ingested, Suggestion};
+pub use model::ModelEvent;
 pub use run::{BatchRecord, BestRow, Observer, RunOptions, Silent, Summary};
 
 use crate::stop::StopFlag;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::budget::{Budget, Progress, StopReason};
 use super::build::Components;
+use super::model::{ModelEvent, Prediction};
 use super::CampaignError;
 use crate::goals::{dominates, Goals};
 use crate::oracle::{Outcome, Request};
@@ -57,6 +58,8 @@ pub trait Observer {
     fn on_start(&mut self, _run_dir: &std::path::Path, _done: usize, _budget: &Budget) {}
     /// After each batch is recorded.
     fn on_batch(&mut self, _batch: &BatchRecord) {}
+    /// While the surrogate is trained or loaded, before the first batch.
+    fn on_model(&mut self, _event: &ModelEvent) {}
 }
 
 /// An observer that ignores everything.
@@ -162,7 +165,8 @@ impl Components {
         values: &[Option<f64>],
         state: RowState,
     ) -> CandidateRow {
-        let RowState { status, failure, feasible } = state;
+        let RowState { status, failure, feasible, prediction } = state;
+        let pred = |k: usize| prediction.as_ref().map_or((None, None), |p| (p.mean[k], p.std[k]));
         CandidateRow {
             iteration: ctx.iteration,
             candidate_id: id,
@@ -174,7 +178,11 @@ impl Components {
                 .properties
                 .iter()
                 .zip(values)
-                .map(|(prop, v)| PropertyCells { name: prop.name.clone(), mean: None, std: None, value: *v })
+                .enumerate()
+                .map(|(k, (prop, v))| {
+                    let (mean, std) = pred(k);
+                    PropertyCells { name: prop.name.clone(), mean, std, value: *v }
+                })
                 .collect(),
             acquisition: p.acquisition,
             feasible,
@@ -182,7 +190,7 @@ impl Components {
             failure,
             created_at: chrono::Utc::now(),
             config_hash: ctx.config_hash.clone(),
-            model_hash: None,
+            model_hash: prediction.as_ref().and(self.model.as_ref()).map(|m| m.hash.clone()),
             seed: ctx.seed,
         }
     }
@@ -212,6 +220,8 @@ pub(super) struct RowState {
     pub(super) status: Status,
     pub(super) failure: Option<String>,
     pub(super) feasible: Option<bool>,
+    /// The surrogate's prediction, when there is a surrogate.
+    pub(super) prediction: Option<Prediction>,
 }
 
 pub(super) struct RowCtx {
@@ -241,6 +251,7 @@ pub fn run_loop(
 
     let LoadedState { mut seen, mut rows_by_id, mut next_id, mut progress, elapsed_before } =
         load_state(&mut comp, &run, &goals)?;
+    prepare_model(&mut comp, &run, &rows_by_id, &seen, false, observer)?;
     observer.on_start(run.path(), progress.evaluations, &budget);
     let mut initial_remaining = initial_remaining(&comp, &rows_by_id);
 
@@ -391,11 +402,88 @@ fn values_of(row: &CandidateRow) -> Vec<Option<f64>> {
 pub(super) fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals) -> Evaluated {
     let values = values_of(r);
     let ok = r.status == Status::Evaluated;
+    // Rows whose values are the surrogate's own predictions carry its std (in-silico runs).
+    let predicted = r.properties.iter().any(|p| p.value.is_some() && p.mean == p.value && p.std.is_some());
     Evaluated {
         candidate: c.clone(),
         feasible: ok && goals.feasible(&values),
         values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+        stds: (ok && predicted).then(|| r.properties.iter().map(|p| p.std.unwrap_or(f64::NAN)).collect()),
     }
+}
+
+/// The surrogate's predictions for a batch (all `None` without a surrogate).
+pub(super) fn predict(comp: &Components, proposals: &[Proposal]) -> Result<Vec<Option<Prediction>>, CampaignError> {
+    match &comp.model {
+        None => Ok(vec![None; proposals.len()]),
+        Some(m) => {
+            let cands: Vec<Candidate> = proposals.iter().map(|p| p.candidate.clone()).collect();
+            Ok(m.predict(comp, &cands)?.into_iter().map(Some).collect())
+        }
+    }
+}
+
+/// An in-silico evaluation: the predicted means of the oracle's properties.
+fn predicted_outcome(comp: &Components, p: Option<&Prediction>) -> Outcome {
+    let Some(p) = p else {
+        return Outcome::Failed { reason: "no surrogate prediction".into(), attempts: 1 };
+    };
+    let mut out = vec![f64::NAN; comp.oracle.properties().len()];
+    for (k, prop) in comp.properties.iter().enumerate() {
+        if let super::build::Source::Oracle(j) = prop.source {
+            match p.mean[k] {
+                Some(v) if v.is_finite() => out[j] = v,
+                Some(v) => {
+                    return Outcome::Failed { reason: format!("the surrogate predicted {v} for {}", prop.name), attempts: 1 }
+                }
+                None => {
+                    return Outcome::Failed {
+                        reason: format!("the surrogate does not predict '{}' (no labels for it)", prop.name),
+                        attempts: 1,
+                    }
+                }
+            }
+        }
+    }
+    Outcome::Measured(out)
+}
+
+/// Make the campaign's surrogate ready: load it from `RUN_DIR/model/` when the run trained it
+/// already (and `retrain` is false), else train it on the data file and the log's measurements
+/// (never on in-silico rows: those are its own predictions).
+pub(super) fn prepare_model(
+    comp: &mut Components,
+    run: &RunDir,
+    rows_by_id: &BTreeMap<u64, CandidateRow>,
+    seen: &[Candidate],
+    retrain: bool,
+    observer: &mut dyn Observer,
+) -> Result<(), CampaignError> {
+    if comp.spec.surrogate.is_none() {
+        return Ok(());
+    }
+    let dir = run.model_dir();
+    if !retrain && dir.join("card.yaml").is_file() {
+        let t0 = Instant::now();
+        comp.model = super::model::load(comp, &dir)?;
+        if let Some(m) = &comp.model {
+            observer.on_model(&ModelEvent::Ready { description: m.description.clone(), took: t0.elapsed(), loaded: true });
+        }
+        return Ok(());
+    }
+    let measured: Vec<super::model::Measured> = if comp.screens_in_silico() {
+        Vec::new()
+    } else {
+        rows_by_id
+            .values()
+            .zip(seen)
+            .filter(|(r, _)| r.status == Status::Evaluated)
+            .map(|(r, c)| (c.clone(), values_of(r)))
+            .collect()
+    };
+    comp.model = None;
+    comp.model = super::model::train(comp, &dir, &measured, &mut |e| observer.on_model(e))?;
+    Ok(())
 }
 
 /// Write-ahead the proposals, evaluate, record outcomes. Returns the evaluated ones (in order);
@@ -412,14 +500,17 @@ fn evaluate_batch(
     rows_by_id: &mut BTreeMap<u64, CandidateRow>,
 ) -> Result<Vec<Evaluated>, CampaignError> {
     let derived: Vec<Vec<Option<f64>>> = proposals.iter().map(|p| comp.derived(&p.candidate)).collect();
+    let predictions = predict(comp, proposals)?;
     let is_new = ids.iter().any(|id| !rows_by_id.contains_key(id));
     if is_new {
         let rows: Vec<CandidateRow> = proposals
             .iter()
             .zip(ids)
             .zip(&derived)
-            .map(|((p, id), d)| {
-                comp.row(ctx, p, *id, d, RowState { status: Status::Proposed, failure: None, feasible: None })
+            .zip(&predictions)
+            .map(|(((p, id), d), pred)| {
+                let state = RowState { status: Status::Proposed, failure: None, feasible: None, prediction: pred.clone() };
+                comp.row(ctx, p, *id, d, state)
             })
             .collect();
         run.log().append(&rows)?;
@@ -442,10 +533,14 @@ fn evaluate_batch(
                 .unwrap_or_default(),
         })
         .collect();
-    let outcomes = comp.oracle.evaluate(&requests, stop)?;
+    let outcomes = if comp.screens_in_silico() {
+        predictions.iter().map(|p| predicted_outcome(comp, p.as_ref())).collect()
+    } else {
+        comp.oracle.evaluate(&requests, stop)?
+    };
     let mut rows = Vec::with_capacity(proposals.len());
     let mut done = Vec::with_capacity(proposals.len());
-    for (((p, id), d), outcome) in proposals.iter().zip(ids).zip(&derived).zip(outcomes) {
+    for ((((p, id), d), outcome), pred) in proposals.iter().zip(ids).zip(&derived).zip(outcomes).zip(predictions) {
         let (values, status, failure) = match outcome {
             Outcome::Failed { reason, .. } if reason == "interrupted" && stop.is_stopped() => continue,
             Outcome::Failed { reason, attempts } => (
@@ -465,11 +560,17 @@ fn evaluate_batch(
         };
         let ok = status == Status::Evaluated;
         let feasible = ok && goals.feasible(&values);
-        rows.push(comp.row(ctx, p, *id, &values, RowState { status, failure, feasible: Some(feasible) }));
+        let stds = comp
+            .screens_in_silico()
+            .then(|| pred.as_ref().map(|p| p.std.iter().map(|s| s.unwrap_or(f64::NAN)).collect()))
+            .flatten();
+        let state = RowState { status, failure, feasible: Some(feasible), prediction: pred };
+        rows.push(comp.row(ctx, p, *id, &values, state));
         done.push(Evaluated {
             candidate: p.candidate.clone(),
             values: ok.then(|| values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
             feasible,
+            stds,
         });
     }
     if !rows.is_empty() {

@@ -27,7 +27,10 @@ fn fail(e: &CampaignError) -> i32 {
 }
 
 pub fn suggest(config: &Path, batch: Option<usize>, out: Option<PathBuf>, v: Verbosity) -> i32 {
-    match campaign::suggest(config, batch, out) {
+    let mut progress = super::progress::Progress::new(v);
+    let result = campaign::suggest(config, batch, out, &mut progress);
+    progress.finish();
+    match result {
         Ok(s) => {
             let first = s.ids.first().copied().unwrap_or(0);
             let last = s.ids.last().copied().unwrap_or(0);
@@ -54,9 +57,18 @@ pub fn suggest(config: &Path, batch: Option<usize>, out: Option<PathBuf>, v: Ver
 }
 
 pub fn ingest(run_dir: &Path, results: &Path, v: Verbosity) -> i32 {
-    match campaign::ingest(run_dir, results) {
+    let mut progress = super::progress::Progress::new(v);
+    let result = campaign::ingest(run_dir, results, &mut progress);
+    progress.finish();
+    match result {
         Ok(r) => {
             println!("recorded {} measured and {} failed candidates", r.evaluated, r.failed);
+            if let Some(Err(why)) = &r.model {
+                eprintln!(
+                    "warning: the measurements are recorded, but re-training the surrogate failed: {why}\n\
+                     the next `suggest` uses the previous model"
+                );
+            }
             if v != Verbosity::Quiet && r.still_pending > 0 {
                 println!("{} candidates are still waiting for results", r.still_pending);
             }

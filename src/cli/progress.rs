@@ -2,7 +2,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crucible::campaign::{fmt_duration, BatchRecord, Budget, Observer};
+use crucible::campaign::{fmt_duration, BatchRecord, Budget, ModelEvent, Observer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,50 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// A line above the bar, or on stderr without one.
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
 impl Observer for Progress {
+    fn on_model(&mut self, e: &ModelEvent) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        match e {
+            ModelEvent::Training { rows, members, from } => self.line(format!(
+                "surrogate: fine-tuning from {from} on {rows} labelled compositions ({members} member{})",
+                if *members == 1 { "" } else { "s" }
+            )),
+            ModelEvent::Epoch(p) => {
+                let text = format!(
+                    "surrogate member {}/{} epoch {}: train {:.4}{}",
+                    p.member + 1,
+                    p.members,
+                    p.epoch.epoch,
+                    p.epoch.train_loss,
+                    p.epoch.val_loss.map_or(String::new(), |v| format!(", validation {v:.4}"))
+                );
+                if let Some(bar) = &self.bar {
+                    bar.set_message(text);
+                } else if self.verbosity == Verbosity::Verbose && p.epoch.epoch % 25 == 0 {
+                    eprintln!("{text}");
+                }
+            }
+            ModelEvent::Ready { description, took, loaded } => self.line(if *loaded {
+                format!("{description} (loaded from the run directory)")
+            } else {
+                format!("{description} (trained in {})", fmt_duration(*took))
+            }),
+        }
+    }
+
+
     fn on_start(&mut self, run_dir: &Path, done: usize, budget: &Budget) {
         if self.verbosity == Verbosity::Quiet {
             return;

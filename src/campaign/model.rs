@@ -1,0 +1,382 @@
+//! The campaign's surrogate: fine-tuned from the configured checkpoint on the campaign's
+//! labelled data (`surrogate.data`) plus every measurement already in the run's log, saved in
+//! `RUN_DIR/model/`, and asked for a prediction (mean and std) of every candidate before it is
+//! evaluated. With `oracle: surrogate` the predictions are the evaluation (in-silico screening).
+//!
+//! Which properties it predicts: every property measured by the oracle (no `derived` or
+//! `column` source) that has labels — a column named in `surrogate.targets`, else a column of
+//! the property's own name in the data file, or measured values in the log. Which inputs it
+//! takes besides the composition: the space's numeric parameters that the data file also has
+//! as columns (same name); other parameters are not seen by the model.
+//!
+//! A run trains the model once, at its start; `--resume` loads it from `RUN_DIR/model/` and
+//! `ingest` trains it again on all data so that the next `suggest` uses the new results.
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ndarray::Array2;
+
+use super::build::{Components, Source};
+use super::CampaignError;
+use crate::config::spec::{Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod};
+use crate::io::dataset::{columns_of, read_labeled, DatasetColumns, InputColumns};
+use crate::space::{Candidate, Cell};
+use crate::surrogate::{
+    self, DeviceChoice, FitSettings, FitProgress, Freeze, KindChoice, LabeledTable, ModelInputs, NeuralSurrogate,
+    OptimizerKind, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
+};
+
+/// The column of `surrogate.data` holding formulas.
+pub const FORMULA_COLUMN: &str = "formula";
+
+/// The trained campaign surrogate.
+pub struct CampaignModel {
+    net: NeuralSurrogate,
+    /// Per campaign property: the model task that predicts it.
+    task_of: Vec<Option<usize>>,
+    /// The model's structure/processing inputs (space column names), in the model's order.
+    inputs: Vec<String>,
+    /// SHA-256 of the model card, recorded as `model_hash` on every row it predicted.
+    pub hash: String,
+    /// One line on what it is, for the terminal.
+    pub description: String,
+}
+
+/// The surrogate's prediction of one candidate, per campaign property (`None` where the
+/// property is not predicted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Predicted mean.
+    pub mean: Vec<Option<f64>>,
+    /// Predicted standard deviation (ensemble spread or GP posterior).
+    pub std: Vec<Option<f64>>,
+    /// Elements of the candidate the model never saw in training.
+    pub unseen: Vec<&'static str>,
+}
+
+/// What happens while the surrogate is prepared, for progress display.
+#[derive(Debug, Clone)]
+pub enum ModelEvent {
+    /// Fine-tuning starts.
+    Training {
+        /// Labelled rows (after merging repeated compositions).
+        rows: usize,
+        /// Ensemble members.
+        members: usize,
+        /// Where it starts from (`scratch` or the checkpoint folder).
+        from: String,
+    },
+    /// One epoch of one member finished.
+    Epoch(FitProgress),
+    /// The model is ready.
+    Ready {
+        /// Its one-line description.
+        description: String,
+        /// Time spent training (zero when loaded).
+        took: Duration,
+        /// Whether it was loaded from the run directory rather than trained.
+        loaded: bool,
+    },
+}
+
+fn unsupported(m: impl Into<String>) -> CampaignError {
+    CampaignError::Unsupported(m.into())
+}
+
+fn model_err(e: surrogate::SurrogateError) -> CampaignError {
+    CampaignError::Unsupported(format!("surrogate: {e}"))
+}
+
+/// Names of the properties the surrogate can predict, with the data column of each (if the
+/// data file has one). Properties that have neither a data column nor log measurements get no
+/// model task.
+fn target_columns(comp: &Components, s: &SurrogateSpec) -> Result<Vec<(usize, Option<String>)>, CampaignError> {
+    let file_cols = match &s.data {
+        Some(p) => columns_of(p)?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (k, p) in comp.properties.iter().enumerate() {
+        if !matches!(p.source, Source::Oracle(_)) || matches!(
+            comp.spec.property(&p.name).map(|q| &q.source),
+            Some(crate::config::spec::PropertySource::Column(_))
+        ) {
+            continue;
+        }
+        let col = s.targets.get(&p.name).cloned().unwrap_or_else(|| p.name.clone());
+        let has = file_cols.iter().any(|c| c == &col);
+        if s.targets.contains_key(&p.name) && !has {
+            if let Some(path) = &s.data {
+                return Err(unsupported(format!(
+                    "surrogate.targets: property '{}' maps to column '{col}', which {} does not have (columns: {})",
+                    p.name,
+                    path.display(),
+                    file_cols.join(", ")
+                )));
+            }
+        }
+        out.push((k, has.then_some(col)));
+    }
+    Ok(out)
+}
+
+/// The space's numeric input columns the data file also has (the model's extra inputs).
+fn shared_inputs(comp: &Components, s: &SurrogateSpec) -> Result<Vec<String>, CampaignError> {
+    let Some(path) = &s.data else { return Ok(Vec::new()) };
+    let file_cols = columns_of(path)?;
+    let space_cols = comp.space.input_columns();
+    Ok(space_cols
+        .into_iter()
+        .filter(|c| file_cols.contains(c) && !comp.properties.iter().any(|p| &p.name == c))
+        .collect())
+}
+
+/// The labelled rows the log holds: (candidate, property values).
+pub type Measured = (Candidate, Vec<Option<f64>>);
+
+fn log_table(comp: &Components, inputs: &[String], props: &[usize], measured: &[Measured]) -> Option<LabeledTable> {
+    let mut t = LabeledTable { source: "run log".into(), sha256: String::new(), ..Default::default() };
+    t.targets = props.iter().map(|&k| (comp.properties[k].name.clone(), Vec::new())).collect();
+    t.inputs = inputs.iter().map(|n| (n.clone(), Vec::new())).collect();
+    for (c, values) in measured {
+        let Some(formula) = comp.composition(c).map(|x| x.formula()) else { continue };
+        if props.iter().all(|&k| values[k].is_none()) {
+            continue;
+        }
+        t.formulas.push(Some(formula));
+        for (j, &k) in props.iter().enumerate() {
+            t.targets[j].1.push(values[k].filter(|v| v.is_finite()));
+        }
+        let cells = comp.space.cells(c);
+        for (name, col) in t.inputs.iter_mut() {
+            col.push(cell_value(&cells, name));
+        }
+    }
+    (!t.formulas.is_empty()).then_some(t)
+}
+
+fn cell_value(cells: &[(String, Cell)], name: &str) -> Option<f64> {
+    cells.iter().find(|(n, _)| n == name).and_then(|(_, c)| match c {
+        Cell::F64(v) => Some(*v).filter(|v| v.is_finite()),
+        Cell::I64(v) => Some(*v as f64),
+        Cell::Str(_) => None,
+    })
+}
+
+fn device(d: Device) -> Result<surrogate::Device, CampaignError> {
+    let choice = match d {
+        Device::Cpu => DeviceChoice::Cpu,
+        Device::Cuda => DeviceChoice::Cuda,
+        Device::Auto => DeviceChoice::Auto,
+    };
+    surrogate::resolve_device(choice).map_err(model_err)
+}
+
+fn fit_settings(s: &SurrogateSpec, seed: u64, dev: surrogate::Device) -> FitSettings {
+    let f = &s.finetune;
+    let members = match (s.kind, s.uncertainty) {
+        (_, Some(u)) if u.method == UncertaintyMethod::Ensemble => u.members,
+        (SurrogateKind::Ensemble, _) => 5,
+        _ => 1,
+    };
+    let freeze = match (s.pretrained.is_some(), f.freeze) {
+        (false, _) => Freeze::None,
+        (true, SpecFreeze::Backbone) => Freeze::Heads,
+        (true, SpecFreeze::TopK(k)) => Freeze::TopBlocks(k),
+        (true, SpecFreeze::None) => Freeze::None,
+    };
+    FitSettings {
+        train: TrainSettings {
+            epochs: f.epochs,
+            batch_size: f.batch_size,
+            lr: f.lr,
+            weight_decay: f.weight_decay,
+            optimizer: match f.optimizer {
+                TrainOptimizer::AdamW => OptimizerKind::AdamW,
+                TrainOptimizer::Sgd => OptimizerKind::Sgd,
+            },
+            patience: f.early_stopping.map_or(0, |e| e.patience),
+            seed,
+            ..TrainSettings::default()
+        },
+        val_frac: 0.15,
+        test_frac: 0.0,
+        freeze,
+        dropout: Some(f.dropout),
+        members,
+        bootstrap: true,
+        device: dev,
+        ..FitSettings::default()
+    }
+}
+
+/// Train the campaign's surrogate on its data file plus `measured` (the log's measurements),
+/// and save it in `dir` (replacing what was there only once the new model is complete).
+/// `None` when the campaign has no `surrogate`.
+pub fn train(
+    comp: &Components,
+    dir: &Path,
+    measured: &[Measured],
+    on_event: &mut dyn FnMut(&ModelEvent),
+) -> Result<Option<CampaignModel>, CampaignError> {
+    let Some(s) = comp.spec.surrogate.clone() else { return Ok(None) };
+    let t0 = Instant::now();
+    if s.kind == SurrogateKind::Gp {
+        return Err(unsupported(
+            "surrogate kind 'gp' is not available in this version of crucible (available: finetuned, ensemble); \
+             a Bayesian optimizer without a surrogate already models results with a GP on the encoded inputs",
+        ));
+    }
+    let probe = comp.space.sample(1, &mut crate::rng::stream(0, "surrogate-probe", 0))?;
+    if comp.space.pool_len().is_none() && probe.first().and_then(|c| comp.space.composition(c)).is_none() {
+        return Err(unsupported("the surrogate predicts from compositions; this space has none"));
+    }
+    let dev = device(s.device)?;
+    let targets = target_columns(comp, &s)?;
+    let inputs = shared_inputs(comp, &s)?;
+    let mut sources = Vec::new();
+    let request = |k: usize| TaskRequest {
+        name: comp.properties[k].name.clone(),
+        kind: KindChoice::Regression,
+        unit: comp.spec.property(&comp.properties[k].name).and_then(|p| p.unit.clone()),
+    };
+    if let Some(path) = &s.data {
+        let with_col: Vec<&(usize, Option<String>)> = targets.iter().filter(|t| t.1.is_some()).collect();
+        if !with_col.is_empty() {
+            let cols: Vec<String> = with_col.iter().map(|t| t.1.clone().expect("filtered")).collect();
+            let cols_spec =
+                DatasetColumns { formula: FORMULA_COLUMN, targets: &cols, inputs: InputColumns::Named(&inputs) };
+            let table = read_labeled(path, &cols_spec)?;
+            sources.push(TaskSource { table, tasks: with_col.iter().map(|t| request(t.0)).collect() });
+        }
+    }
+    let props: Vec<usize> = targets.iter().map(|t| t.0).collect();
+    if let Some(table) = log_table(comp, &inputs, &props, measured) {
+        sources.push(TaskSource { table, tasks: props.iter().map(|&k| request(k)).collect() });
+    }
+    if sources.is_empty() {
+        return Err(unsupported(format!(
+            "the surrogate has nothing to learn from: no property has labels in {} (looked for columns {})",
+            s.data.as_ref().map_or("the data (no `surrogate.data`)".to_string(), |p| p.display().to_string()),
+            targets.iter().map(|(k, c)| c.clone().unwrap_or_else(|| comp.properties[*k].name.clone())).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let set = TrainingSet::build(&sources).map_err(model_err)?;
+    let settings = fit_settings(&s, {
+        use rand::Rng;
+        crate::rng::stream(comp.spec.seed, "surrogate", measured.len() as u64).random::<u32>() as u64
+    }, dev);
+    let source = match &s.pretrained {
+        Some(p) => Some(NeuralSurrogate::load(p, dev).map_err(model_err)?),
+        None => None,
+    };
+    let from = s.pretrained.as_ref().map_or("scratch".to_string(), |p| p.display().to_string());
+    on_event(&ModelEvent::Training { rows: set.len(), members: settings.members, from: from.clone() });
+    let start = match &source {
+        Some(m) => Start::From { model: m, name: from },
+        None => Start::Scratch,
+    };
+    let mut net = surrogate::finetune(set, start, &settings, &mut |p| on_event(&ModelEvent::Epoch(p.clone())))
+        .map_err(model_err)?;
+    save_replacing(&mut net, dir)?;
+    let model = CampaignModel::from_net(comp, net, dir)?;
+    on_event(&ModelEvent::Ready { description: model.description.clone(), took: t0.elapsed(), loaded: false });
+    Ok(Some(model))
+}
+
+/// Save into a sibling folder, then swap it in: a crash leaves the old model or the new one.
+fn save_replacing(net: &mut NeuralSurrogate, dir: &Path) -> Result<(), CampaignError> {
+    let tmp = dir.with_extension("tmp");
+    let old = dir.with_extension("old");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
+    net.save(&tmp).map_err(model_err)?;
+    let io = |e: std::io::Error| unsupported(format!("{}: cannot install the trained model: {e}", dir.display()));
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(io)?;
+    }
+    std::fs::rename(&tmp, dir).map_err(io)?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Load the model a run trained earlier (`RUN_DIR/model/`).
+pub fn load(comp: &Components, dir: &Path) -> Result<Option<CampaignModel>, CampaignError> {
+    let Some(s) = &comp.spec.surrogate else { return Ok(None) };
+    let net = NeuralSurrogate::load(dir, device(s.device)?).map_err(model_err)?;
+    CampaignModel::from_net(comp, net, dir).map(Some)
+}
+
+impl CampaignModel {
+    fn from_net(comp: &Components, net: NeuralSurrogate, dir: &Path) -> Result<CampaignModel, CampaignError> {
+        let tasks = net.task_names();
+        let task_of: Vec<Option<usize>> =
+            comp.properties.iter().map(|p| tasks.iter().position(|t| t == &p.name)).collect();
+        if task_of.iter().all(Option::is_none) {
+            return Err(unsupported(format!(
+                "{}: the model predicts [{}], none of this campaign's properties",
+                dir.display(),
+                tasks.join(", ")
+            )));
+        }
+        let inputs = net.input_names();
+        let space_cols = comp.space.input_columns();
+        if let Some(missing) = inputs.iter().find(|i| !space_cols.contains(i)) {
+            return Err(unsupported(format!(
+                "{}: the model takes input '{missing}', which the space does not have",
+                dir.display()
+            )));
+        }
+        let hash = crate::surrogate::checkpoint::sha256_file(&dir.join("card.yaml")).map_err(model_err)?;
+        let card = net.card();
+        let members = card.members.len().max(1);
+        let mut metrics = Vec::new();
+        for h in &card.metrics {
+            if let Some(r) = &h.regression {
+                metrics.push(format!("{} {} MAE {:.4} (n={})", h.task, h.split, r.mae, r.n));
+            }
+        }
+        let description = format!(
+            "surrogate predicts {} ({} member{}{}); {}",
+            tasks.join(", "),
+            members,
+            if members == 1 { "" } else { "s" },
+            if inputs.is_empty() { String::new() } else { format!(", inputs {}", inputs.join(", ")) },
+            if metrics.is_empty() { "no held-out metrics".to_string() } else { metrics.join("; ") }
+        );
+        Ok(CampaignModel { net, task_of, inputs, hash, description })
+    }
+
+    /// Predictions for candidates, per campaign property.
+    pub fn predict(&self, comp: &Components, cands: &[Candidate]) -> Result<Vec<Prediction>, CampaignError> {
+        let mut comps = Vec::with_capacity(cands.len());
+        let mut x = Array2::<f64>::zeros((cands.len(), self.inputs.len()));
+        for (i, c) in cands.iter().enumerate() {
+            let composition = comp
+                .composition(c)
+                .ok_or_else(|| unsupported("the surrogate needs a composition for every candidate"))?;
+            comps.push(composition);
+            let cells = comp.space.cells(c);
+            for (j, name) in self.inputs.iter().enumerate() {
+                x[[i, j]] = cell_value(&cells, name).unwrap_or(f64::NAN);
+            }
+        }
+        let mi = ModelInputs::new(&comps, (!self.inputs.is_empty()).then_some(x));
+        let unseen = self.net.unseen_elements(&mi);
+        let p = self.net.predict(&mi).map_err(model_err)?;
+        Ok(unseen
+            .into_iter()
+            .enumerate()
+            .map(|(i, unseen)| Prediction {
+                mean: self.task_of.iter().map(|t| t.map(|t| p.mean[[i, t]])).collect(),
+                std: self.task_of.iter().map(|t| t.and_then(|t| p.std.as_ref().map(|s| s[[i, t]]))).collect(),
+                unseen,
+            })
+            .collect())
+    }
+
+    /// Whether property `k` is predicted.
+    pub fn predicts(&self, k: usize) -> bool {
+        self.task_of.get(k).is_some_and(Option::is_some)
+    }
+}

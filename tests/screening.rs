@@ -1,0 +1,142 @@
+//! The surrogate inside campaigns: fine-tuned at the start of a run from the shipped checkpoint,
+//! predicting every candidate (`<prop>_mean`, `<prop>_std`, `model_hash`), as the oracle of
+//! an in-silico campaign, reloaded on resume, and re-trained by `ingest`.
+use std::path::Path;
+
+use crate::*;
+
+fn latest(run: &Path) -> Vec<crucible::store::CandidateRow> {
+    crucible::store::RunDir::inspect(run).unwrap().log().history().unwrap()
+}
+
+/// An in-silico campaign over Fe-based compositions; a small, quick fine-tune (tests only).
+fn screening_config(dir: &Path, oracle: &str, evals: usize) -> String {
+    steels_pool(dir, 150);
+    let base = repo().join("surrogates/base");
+    format!(
+        "name: screen
+seed: 11
+space:
+  composition:
+    components: {{Fe: [0.6, 0.9], Ni: [0, 0.2], Co: [0, 0.2], Cr: [0, 0.2], Mo: [0, 0.06]}}
+properties:
+  yield_strength: {{unit: MPa}}
+  density: {{derived: density, unit: g/cm3}}
+objectives:
+  - {{property: yield_strength, goal: maximize}}
+constraints:
+  - {{property: density, max: 8.1}}
+surrogate:
+  kind: finetuned
+  pretrained: {base}
+  data: steels.csv
+  targets: {{yield_strength: target}}
+  finetune: {{epochs: 15, batch_size: 32}}
+  uncertainty: {{method: ensemble, members: 2}}
+optimizer: {{kind: random, initial: 6, batch_size: 6}}
+oracle: {oracle}
+budget: {{evaluations: {evals}}}
+output: {{dir: out}}
+",
+        base = base.display()
+    )
+}
+
+fn prop<'a>(r: &'a crucible::store::CandidateRow, name: &str) -> &'a crucible::store::PropertyCells {
+    r.properties.iter().find(|p| p.name == name).unwrap()
+}
+
+#[test]
+fn in_silico_campaign_predicts_every_candidate_and_reloads_its_model_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.yaml", &screening_config(dir.path(), "{kind: surrogate}", 12));
+    let o = crucible(dir.path(), &["run", "s.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("surrogate: fine-tuning from") && t.contains("2 members"), "{t}");
+    assert!(t.contains("surrogate predicts yield_strength (2 members)"), "{t}");
+    let run = dir.path().join("out");
+    assert!(run.join("model/card.yaml").is_file(), "the fine-tuned model is kept in the run directory");
+    let rows = latest(&run);
+    assert_eq!(rows.len(), 12);
+    let hash = rows[0].model_hash.clone().expect("rows name the model that predicted them");
+    for r in &rows {
+        assert_eq!(r.status, crucible::store::Status::Evaluated, "{r:?}");
+        let y = prop(r, "yield_strength");
+        let (mean, std) = (y.mean.expect("mean"), y.std.expect("std"));
+        assert_eq!(y.value, Some(mean), "in silico: the value is the prediction");
+        assert!((100.0..4000.0).contains(&mean), "a steel's yield strength in MPa: {mean}");
+        assert!(std > 0.0 && std.is_finite(), "two members disagree somewhat: {std}");
+        assert_eq!(r.model_hash.as_ref(), Some(&hash));
+        assert!(prop(r, "density").mean.is_none(), "density is computed, not predicted");
+    }
+    // Resume with a larger budget: the model is loaded, not trained again.
+    let cfg = std::fs::read_to_string(dir.path().join("s.yaml")).unwrap().replace("evaluations: 12", "evaluations: 18");
+    write(dir.path(), "s.yaml", &cfg);
+    let o = crucible(dir.path(), &["run", "s.yaml", "--resume", "--allow-changed-config"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("loaded from the run directory") && !t.contains("fine-tuning from"), "{t}");
+    let rows = latest(&run);
+    assert_eq!(rows.len(), 18);
+    assert!(rows.iter().all(|r| r.model_hash.as_ref() == Some(&hash)), "the same model throughout");
+}
+
+#[test]
+fn lab_loop_predicts_suggestions_and_ingest_retrains_the_surrogate() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lab.yaml", &screening_config(dir.path(), "{kind: function, functions: {yield_strength: sphere}}", 50));
+    let o = crucible(dir.path(), &["suggest", "lab.yaml", "--batch", "3"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let sheet = dir.path().join("out/suggestions/iteration-0000.csv");
+    let body = std::fs::read_to_string(&sheet).unwrap();
+    let header: Vec<&str> = body.lines().next().unwrap().split(',').collect();
+    for col in ["candidate_id", "yield_strength_mean", "yield_strength_std", "yield_strength", "failure"] {
+        assert!(header.contains(&col), "lab sheet has {col}: {header:?}");
+    }
+    let first_hash = latest(&dir.path().join("out"))[0].model_hash.clone().unwrap();
+    // The lab measures three steels (made-up values far above the data's range).
+    let ids: Vec<String> = body.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    let results: String = std::iter::once("candidate_id,yield_strength\n".to_string())
+        .chain(ids.iter().map(|id| format!("{id},5000\n")))
+        .collect();
+    write(dir.path(), "results.csv", &results);
+    let o = crucible(dir.path(), &["ingest", "out", "results.csv"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("recorded 3 measured"), "{t}");
+    assert!(t.contains("surrogate: fine-tuning from"), "ingest re-trains: {t}");
+    let card = std::fs::read_to_string(dir.path().join("out/model/card.yaml")).unwrap();
+    assert!(card.contains("run log"), "the re-trained model learned from the run's measurements:\n{card}");
+    let rows = latest(&dir.path().join("out"));
+    assert!(rows.iter().all(|r| r.model_hash.as_ref() == Some(&first_hash)), "measured rows keep their prediction's model");
+    let o = crucible(dir.path(), &["suggest", "lab.yaml", "--batch", "2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = latest(&dir.path().join("out"));
+    let new: Vec<_> = rows.iter().filter(|r| r.candidate_id >= 3).collect();
+    assert_eq!(new.len(), 2);
+    assert!(new.iter().all(|r| r.model_hash.is_some() && r.model_hash.as_ref() != Some(&first_hash)), "next suggest uses the new model");
+}
+
+#[test]
+fn surrogate_set_up_errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = screening_config(dir.path(), "{kind: surrogate}", 6).replace("{yield_strength: target}", "{yield_strength: ys_mpa}");
+    write(dir.path(), "bad.yaml", &cfg);
+    let o = crucible(dir.path(), &["run", "bad.yaml"]);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(t.contains("ys_mpa") && t.contains("steels.csv") && t.contains("formula, target"), "{t}");
+
+    let cfg = screening_config(dir.path(), "{kind: surrogate}", 6);
+    let start = cfg.find("surrogate:\n").unwrap();
+    let end = cfg.find("optimizer:").unwrap();
+    let cfg = format!("{}{}", &cfg[..start], &cfg[end..]).replace("dir: out", "dir: out2");
+    write(dir.path(), "nosurrogate.yaml", &cfg);
+    let o = crucible(dir.path(), &["run", "nosurrogate.yaml"]);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(t.contains("the surrogate oracle needs a 'surrogate' section") && t.contains("nosurrogate.yaml:"), "{t}");
+    assert!(!dir.path().join("out2/candidates").exists() || latest(&dir.path().join("out2")).is_empty());
+}
