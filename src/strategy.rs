@@ -21,6 +21,18 @@ pub enum StrategyError {
     /// A checkpoint does not belong to this strategy.
     #[error("strategy checkpoint: {0}")]
     Checkpoint(String),
+    /// Learned features could not be computed.
+    #[error("features: {0}")]
+    Features(String),
+}
+
+/// Learned features of candidates — a surrogate's composition embedding — that a model-based
+/// strategy can use in place of the space's own encoding.
+pub trait FeatureMap {
+    /// One row per candidate; the same width on every call, each column of roughly unit scale.
+    fn features(&self, candidates: &[Candidate]) -> Result<ndarray::Array2<f64>, String>;
+    /// What the features are, for messages.
+    fn describe(&self) -> String;
 }
 
 /// A candidate a strategy proposes, with what it knew about it.
@@ -66,6 +78,17 @@ pub trait Strategy: Send {
     /// Up to `n` new feasible candidates, none equal to one already seen. Fewer (or none)
     /// only when the space has no unseen candidates left.
     fn ask(&mut self, ctx: &AskContext<'_>, n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Proposal>, StrategyError>;
+    /// [`Strategy::ask`], with learned features available. Strategies that cannot use them
+    /// ignore them (the default); the Bayesian optimiser fits its GPs on them.
+    fn ask_with_features(
+        &mut self,
+        ctx: &AskContext<'_>,
+        _features: &dyn FeatureMap,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<Proposal>, StrategyError> {
+        self.ask(ctx, n, rng)
+    }
     /// Results of earlier proposals (failed ones included).
     fn tell(&mut self, results: &[Evaluated]) -> Result<(), StrategyError>;
     /// State to resume from (serde JSON).

@@ -85,7 +85,11 @@ fn in_silico_campaign_predicts_every_candidate_and_reloads_its_model_on_resume()
 #[test]
 fn lab_loop_predicts_suggestions_and_ingest_retrains_the_surrogate() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "lab.yaml", &screening_config(dir.path(), "{kind: function, functions: {yield_strength: sphere}}", 50));
+    write(
+        dir.path(),
+        "lab.yaml",
+        &screening_config(dir.path(), "{kind: function, functions: {yield_strength: sphere}}", 50),
+    );
     let o = crucible(dir.path(), &["suggest", "lab.yaml", "--batch", "3"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
@@ -110,19 +114,26 @@ fn lab_loop_predicts_suggestions_and_ingest_retrains_the_surrogate() {
     let card = std::fs::read_to_string(dir.path().join("out/model/card.yaml")).unwrap();
     assert!(card.contains("run log"), "the re-trained model learned from the run's measurements:\n{card}");
     let rows = latest(&dir.path().join("out"));
-    assert!(rows.iter().all(|r| r.model_hash.as_ref() == Some(&first_hash)), "measured rows keep their prediction's model");
+    assert!(
+        rows.iter().all(|r| r.model_hash.as_ref() == Some(&first_hash)),
+        "measured rows keep their prediction's model"
+    );
     let o = crucible(dir.path(), &["suggest", "lab.yaml", "--batch", "2"]);
     assert!(o.status.success(), "{}", text(&o));
     let rows = latest(&dir.path().join("out"));
     let new: Vec<_> = rows.iter().filter(|r| r.candidate_id >= 3).collect();
     assert_eq!(new.len(), 2);
-    assert!(new.iter().all(|r| r.model_hash.is_some() && r.model_hash.as_ref() != Some(&first_hash)), "next suggest uses the new model");
+    assert!(
+        new.iter().all(|r| r.model_hash.is_some() && r.model_hash.as_ref() != Some(&first_hash)),
+        "next suggest uses the new model"
+    );
 }
 
 #[test]
 fn surrogate_set_up_errors_name_the_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = screening_config(dir.path(), "{kind: surrogate}", 6).replace("{yield_strength: target}", "{yield_strength: ys_mpa}");
+    let cfg = screening_config(dir.path(), "{kind: surrogate}", 6)
+        .replace("{yield_strength: target}", "{yield_strength: ys_mpa}");
     write(dir.path(), "bad.yaml", &cfg);
     let o = crucible(dir.path(), &["run", "bad.yaml"]);
     let t = text(&o);
@@ -139,4 +150,45 @@ fn surrogate_set_up_errors_name_the_problem() {
     assert!(!o.status.success());
     assert!(t.contains("the surrogate oracle needs a 'surrogate' section") && t.contains("nosurrogate.yaml:"), "{t}");
     assert!(!dir.path().join("out2/candidates").exists() || latest(&dir.path().join("out2")).is_empty());
+}
+
+#[test]
+fn bayesian_search_on_the_pretrained_embedding_runs_a_pool_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    steels_pool(dir.path(), 120);
+    let cfg = format!(
+        "name: embed
+seed: 2
+space: {{pool: {{path: steels.csv}}}}
+properties:
+  yield_strength: {{column: target, unit: MPa}}
+objectives: [{{property: yield_strength, goal: maximize}}]
+surrogate: {{kind: gp, pretrained: {}}}
+optimizer: {{kind: bayesian, initial: 6, batch_size: 2}}
+oracle: {{kind: table}}
+budget: {{evaluations: 12}}
+output: {{dir: out}}
+",
+        repo().join("surrogates/base").display()
+    );
+    write(dir.path(), "e.yaml", &cfg);
+    let o = crucible(dir.path(), &["run", "e.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("principal components) is the Bayesian optimizer's input"), "{t}");
+    let rows = latest(&dir.path().join("out"));
+    assert_eq!(rows.len(), 12);
+    let mut rows_seen: Vec<u64> = rows.iter().map(|r| r.pool_index.unwrap()).collect();
+    rows_seen.sort();
+    rows_seen.dedup();
+    assert_eq!(rows_seen.len(), 12, "no pool row twice");
+    assert_eq!(rows.iter().filter(|r| r.origin == "bayesian").count(), 6);
+    assert!(rows.iter().all(|r| prop(r, "yield_strength").value.is_some()));
+
+    let bad = cfg.replace("oracle: {kind: table}", "oracle: {kind: surrogate}").replace("dir: out", "dir: out2");
+    write(dir.path(), "bad.yaml", &bad);
+    let o = crucible(dir.path(), &["run", "bad.yaml"]);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(t.contains("kind finetuned or ensemble"), "{t}");
 }

@@ -84,7 +84,7 @@ use crate::config::spec::{AcquisitionKind, CampaignSpec};
 use crate::goals::Goals;
 use crate::gp::{FitOptions, Hyper};
 use crate::space::{Candidate, Space};
-use crate::strategy::{candidate_key, AskContext, Evaluated, Proposal, Strategy, StrategyError};
+use crate::strategy::{candidate_key, AskContext, Evaluated, FeatureMap, Proposal, Strategy, StrategyError};
 
 /// Settings of a [`BayesianStrategy`]; [`BoSettings::new`] gives the defaults.
 #[derive(Debug, Clone)]
@@ -183,19 +183,31 @@ impl BayesianStrategy {
         }
     }
 
-    /// Model-based proposals (steps 2–4 of the module docs).
+    /// Model-based proposals (steps 2–4 of the module docs). With `features`, every GP is fitted
+    /// on them instead of the space's encoding, and a designed space's acquisition is
+    /// maximised over the scored space-filling sample (no gradients through learned features).
     fn propose(
         &mut self,
         space: &Space,
         seen: &[Candidate],
         n: usize,
         rng: &mut ChaCha8Rng,
+        features: Option<&dyn FeatureMap>,
     ) -> Result<Vec<Proposal>, StrategyError> {
+        let enc = |cs: &[Candidate]| -> Result<ndarray::Array2<f64>, StrategyError> {
+            match features {
+                None => Ok(space.encode(cs)),
+                Some(f) => f.features(cs).map_err(StrategyError::Features),
+            }
+        };
         let mut taken: HashSet<Vec<u64>> = seen.iter().map(candidate_key).collect();
         let told: HashSet<Vec<u64>> = self.obs.iter().map(|o| candidate_key(&o.candidate)).collect();
         taken.extend(told.iter().cloned());
         let pending: Vec<Candidate> = seen.iter().filter(|c| !told.contains(&candidate_key(c))).cloned().collect();
-        let x = models::encode_obs(space, &self.obs);
+        let x = match features {
+            None => models::encode_obs(space, &self.obs),
+            Some(_) => enc(&self.obs.iter().map(|o| o.candidate.clone()).collect::<Vec<_>>())?,
+        };
         let goals = self.settings.goals.clone();
         let setup = self.setup();
         let thompson = self.settings.acquisition == AcquisitionKind::Thompson;
@@ -214,7 +226,7 @@ impl BayesianStrategy {
         };
         drop(fitter);
         // Fantasies: pending first, then this batch's picks.
-        let mut fantasies: Vec<Vec<f64>> = space.encode(&pending).rows().into_iter().map(|r| r.to_vec()).collect();
+        let mut fantasies: Vec<Vec<f64>> = enc(&pending)?.rows().into_iter().map(|r| r.to_vec()).collect();
         let believe = |m: Models, rows: &[Vec<f64>]| {
             rows.iter().fold(m, |m, r| m.fantasize(ndarray::ArrayView1::from(r.as_slice())))
         };
@@ -225,7 +237,7 @@ impl BayesianStrategy {
             None => {
                 let want = if thompson { self.settings.thompson_candidates } else { self.settings.raw_samples };
                 let cs = space.sample(want.max(1), rng)?;
-                Some(RawSample { x: space.encode(&cs), candidates: cs })
+                Some(RawSample { x: enc(&cs)?, candidates: cs })
             }
             Some(_) => None,
         };
@@ -260,28 +272,22 @@ impl BayesianStrategy {
                         raw.candidates.iter().map(|c| !taken.contains(&candidate_key(c))).collect();
                     thompson::pick(&models, raw.x.view(), &allowed, rng).map(|(i, u)| (raw.candidates[i].clone(), u))
                 }
+                (None, Some(raw)) if features.is_some() => best_raw(&scorer, raw, &taken),
                 (None, Some(raw)) => maximize_design(space, &layout, &scorer, raw, &taken, &search),
                 (Some(len), _) => {
                     if thompson {
-                        self.pool_thompson(space, len, &taken_rows, &models, rng)
+                        self.pool_thompson(&enc, len, &taken_rows, &models, rng)?
                     } else {
-                        let top = pool_top.get_or_insert_with(|| {
+                        if pool_top.is_none() {
                             let f = |x: ArrayView2<f64>| scorer.score(x);
-                            pool::top_rows(
-                                space,
-                                len,
-                                &taken_rows,
-                                self.settings.pool_keep.max(n),
-                                self.settings.pool_chunk,
-                                &f,
-                            )
-                            .into_iter()
-                            .map(|(i, _)| i)
-                            .collect()
-                        });
+                            let keep = self.settings.pool_keep.max(n);
+                            let top = pool::top_rows_with(&enc, len, &taken_rows, keep, self.settings.pool_chunk, &f)?;
+                            pool_top = Some(top.into_iter().map(|(i, _)| i).collect());
+                        }
+                        let top = pool_top.as_ref().expect("filled above");
                         let free: Vec<usize> = top.iter().copied().filter(|i| !taken_rows.contains(i)).collect();
                         let cs: Vec<Candidate> = free.iter().map(|&i| pool::row(i)).collect();
-                        let s = scorer.score(space.encode(&cs).view());
+                        let s = scorer.score(enc(&cs)?.view());
                         (0..free.len())
                             .max_by(|&a, &b| s[a].total_cmp(&s[b]).then(b.cmp(&a)))
                             .map(|k| (cs[k].clone(), s[k]))
@@ -295,8 +301,7 @@ impl BayesianStrategy {
                 taken_rows.insert(i);
             }
             taken.insert(key);
-            let enc = space.encode(std::slice::from_ref(&cand));
-            let row = enc.row(0).to_vec();
+            let row = enc(std::slice::from_ref(&cand))?.row(0).to_vec();
             current = current.map(|m| m.fantasize(ndarray::ArrayView1::from(row.as_slice())));
             fantasies.push(row);
             out.push(Proposal {
@@ -313,25 +318,36 @@ impl BayesianStrategy {
     /// from a chunked scan plus as many unseen rows at random.
     fn pool_thompson(
         &self,
-        space: &Space,
+        enc: &dyn Fn(&[Candidate]) -> Result<ndarray::Array2<f64>, StrategyError>,
         len: usize,
         taken: &HashSet<usize>,
         models: &Models,
         rng: &mut ChaCha8Rng,
-    ) -> Option<(Candidate, f64)> {
+    ) -> Result<Option<(Candidate, f64)>, StrategyError> {
         let half = (self.settings.thompson_candidates / 2).max(1);
         let ucb = Scorer { models, kind: Kind::Ucb(2.0) };
         let f = |x: ArrayView2<f64>| ucb.score(x);
-        let mut rows: Vec<usize> =
-            pool::top_rows(space, len, taken, half, self.settings.pool_chunk, &f).into_iter().map(|(i, _)| i).collect();
+        let mut rows: Vec<usize> = pool::top_rows_with(enc, len, taken, half, self.settings.pool_chunk, &f)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
         let mut extra = taken.clone();
         extra.extend(rows.iter().copied());
         rows.extend(pool_unseen(len, &extra, half, rng));
         let cs: Vec<Candidate> = rows.iter().map(|&i| pool::row(i)).collect();
-        let x = space.encode(&cs);
+        let x = enc(&cs)?;
         let allowed = vec![true; cs.len()];
-        thompson::pick(models, x.view(), &allowed, rng).map(|(i, u)| (cs[i].clone(), u))
+        Ok(thompson::pick(models, x.view(), &allowed, rng).map(|(i, u)| (cs[i].clone(), u)))
     }
+}
+
+/// The best-scoring raw candidate not yet taken (acquisition on learned features).
+fn best_raw(scorer: &Scorer, raw: &RawSample, taken: &HashSet<Vec<u64>>) -> Option<(Candidate, f64)> {
+    let s = scorer.score(raw.x.view());
+    (0..raw.candidates.len())
+        .filter(|&i| !taken.contains(&candidate_key(&raw.candidates[i])))
+        .max_by(|&a, &b| s[a].total_cmp(&s[b]).then(b.cmp(&a)))
+        .map(|i| (raw.candidates[i].clone(), s[i]))
 }
 
 /// The pool row of a candidate key, if it is a pool candidate.
@@ -397,34 +413,17 @@ impl Strategy for BayesianStrategy {
     }
 
     fn ask(&mut self, ctx: &AskContext<'_>, n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Proposal>, StrategyError> {
-        let mut taken: HashSet<Vec<u64>> = ctx.seen.iter().map(candidate_key).collect();
-        let k = n.min(ctx.initial_remaining);
-        let mut out: Vec<Proposal> = space_filling(ctx.space, &mut taken, k, rng)?
-            .into_iter()
-            .map(|candidate| Proposal { candidate, origin: "initial".into(), acquisition: None })
-            .collect();
-        let rest = n - out.len().min(n);
-        if rest == 0 {
-            return Ok(out);
-        }
-        let has_data = self.obs.iter().any(|o| o.values.is_some());
-        if has_data {
-            let mut seen: Vec<Candidate> = ctx.seen.to_vec();
-            seen.extend(out.iter().map(|p| p.candidate.clone()));
-            out.extend(self.propose(ctx.space, &seen, rest, rng)?);
-        }
-        if out.len() < n {
-            // No usable data yet (nothing told, or every evaluation failed before any model),
-            // or the acquisition search ran out: space-filling draws.
-            taken.extend(out.iter().map(|p| candidate_key(&p.candidate)));
-            let more = space_filling(ctx.space, &mut taken, n - out.len(), rng)?;
-            out.extend(more.into_iter().map(|candidate| Proposal {
-                candidate,
-                origin: "bayesian".into(),
-                acquisition: None,
-            }));
-        }
-        Ok(out)
+        self.ask_inner(ctx, n, rng, None)
+    }
+
+    fn ask_with_features(
+        &mut self,
+        ctx: &AskContext<'_>,
+        features: &dyn FeatureMap,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<Proposal>, StrategyError> {
+        self.ask_inner(ctx, n, rng, Some(features))
     }
 
     fn tell(&mut self, results: &[Evaluated]) -> Result<(), StrategyError> {
@@ -443,5 +442,44 @@ impl Strategy for BayesianStrategy {
         self.obs = obs;
         self.hypers = hypers;
         Ok(())
+    }
+}
+
+impl BayesianStrategy {
+    fn ask_inner(
+        &mut self,
+        ctx: &AskContext<'_>,
+        n: usize,
+        rng: &mut ChaCha8Rng,
+        features: Option<&dyn FeatureMap>,
+    ) -> Result<Vec<Proposal>, StrategyError> {
+        let mut taken: HashSet<Vec<u64>> = ctx.seen.iter().map(candidate_key).collect();
+        let k = n.min(ctx.initial_remaining);
+        let mut out: Vec<Proposal> = space_filling(ctx.space, &mut taken, k, rng)?
+            .into_iter()
+            .map(|candidate| Proposal { candidate, origin: "initial".into(), acquisition: None })
+            .collect();
+        let rest = n - out.len().min(n);
+        if rest == 0 {
+            return Ok(out);
+        }
+        let has_data = self.obs.iter().any(|o| o.values.is_some());
+        if has_data {
+            let mut seen: Vec<Candidate> = ctx.seen.to_vec();
+            seen.extend(out.iter().map(|p| p.candidate.clone()));
+            out.extend(self.propose(ctx.space, &seen, rest, rng, features)?);
+        }
+        if out.len() < n {
+            // No usable data yet (nothing told, or every evaluation failed before any model),
+            // or the acquisition search ran out: space-filling draws.
+            taken.extend(out.iter().map(|p| candidate_key(&p.candidate)));
+            let more = space_filling(ctx.space, &mut taken, n - out.len(), rng)?;
+            out.extend(more.into_iter().map(|candidate| Proposal {
+                candidate,
+                origin: "bayesian".into(),
+                acquisition: None,
+            }));
+        }
+        Ok(out)
     }
 }

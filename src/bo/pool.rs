@@ -8,7 +8,7 @@ use std::collections::{BinaryHeap, HashSet};
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::space::{Candidate, Space};
+use crate::space::Candidate;
 
 /// A row and its score, ordered by score (ties: lower index first).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,15 +32,17 @@ pub(crate) fn row(i: usize) -> Candidate {
     Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) }
 }
 
-/// The best `keep` rows not in `taken` by `score` (best first), scanning `len` rows in chunks.
-pub(crate) fn top_rows(
-    space: &Space,
+/// The best `keep` rows not in `taken` by `score` (best first), scanning `len` rows in chunks
+/// encoded by `encode` (the space's encoding, or learned features); the first encoding error
+/// ends the scan.
+pub(crate) fn top_rows_with<E>(
+    encode: &dyn Fn(&[Candidate]) -> Result<Array2<f64>, E>,
     len: usize,
     taken: &HashSet<usize>,
     keep: usize,
     chunk: usize,
     score: &dyn Fn(ArrayView2<f64>) -> Vec<f64>,
-) -> Vec<(usize, f64)> {
+) -> Result<Vec<(usize, f64)>, E> {
     let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(keep + 1);
     let mut start = 0;
     let chunk = chunk.max(1);
@@ -52,7 +54,7 @@ pub(crate) fn top_rows(
             continue;
         }
         let cs: Vec<Candidate> = rows.iter().map(|&i| row(i)).collect();
-        let x: Array2<f64> = space.encode(&cs);
+        let x: Array2<f64> = encode(&cs)?;
         for (s, &i) in score(x.view()).into_iter().zip(&rows) {
             let e = Entry(if s.is_nan() { f64::NEG_INFINITY } else { s }, i);
             if heap.len() < keep {
@@ -67,7 +69,7 @@ pub(crate) fn top_rows(
     }
     let mut out: Vec<Entry> = heap.into_vec();
     out.sort();
-    out.into_iter().map(|Entry(s, i)| (i, s)).collect()
+    Ok(out.into_iter().map(|Entry(s, i)| (i, s)).collect())
 }
 
 #[cfg(test)]

@@ -218,7 +218,8 @@ fn pools_are_scored_in_chunks_and_never_repeat() {
         count.set(count.get() + x.nrows());
         x.column(0).to_vec()
     };
-    let top = pool::top_rows(&space, 2500, &taken, 5, 300, &score);
+    let encode = |cs: &[crate::space::Candidate]| Ok::<_, ()>(space.encode(cs));
+    let top = pool::top_rows_with(&encode, 2500, &taken, 5, 300, &score).unwrap();
     assert_eq!(count.get(), 2400);
     assert_eq!(top.len(), 5);
     assert!(top.windows(2).all(|w| w[0].1 >= w[1].1) && top.iter().all(|(i, _)| *i >= 100));
@@ -391,4 +392,88 @@ fn iteration_timing() {
             eprintln!("n = {n:5}  q = {q}  {:.2} s", t.elapsed().as_secs_f64());
         }
     }
+}
+
+/// Features that are a fixed function of the space's encoding, counting candidates seen.
+struct Mapped<'a> {
+    space: &'a Space,
+    map: fn(&[f64]) -> Vec<f64>,
+    calls: std::cell::Cell<usize>,
+    fail: bool,
+}
+
+impl FeatureMap for Mapped<'_> {
+    fn features(&self, cs: &[Candidate]) -> Result<Array2<f64>, String> {
+        if self.fail {
+            return Err("the model is broken".into());
+        }
+        self.calls.set(self.calls.get() + cs.len());
+        let x = self.space.encode(cs);
+        let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| (self.map)(r.as_slice().unwrap())).collect();
+        let w = rows.first().map_or(1, Vec::len);
+        Ok(Array2::from_shape_vec((rows.len(), w), rows.concat()).unwrap())
+    }
+    fn describe(&self) -> String {
+        "test features".into()
+    }
+}
+
+fn told_pool(space: &Space, rows: std::ops::Range<usize>) -> Vec<Evaluated> {
+    rows.map(|i| {
+        let c = pool::row(i * 37 % 400);
+        Evaluated { values: pool_value(space, &c), candidate: c, feasible: true, stds: None }
+    })
+    .collect()
+}
+
+#[test]
+fn identity_features_propose_what_the_encoding_proposes() {
+    let space = pool_space(400);
+    let g = goals(vec![(0, Goal::Maximize)], vec![]);
+    let told = told_pool(&space, 0..12);
+    let seen: Vec<Candidate> = told.iter().map(|e| e.candidate.clone()).collect();
+    let ctx = AskContext { space: &space, seen: &seen, initial_remaining: 0 };
+    let mut plain = BayesianStrategy::new(fast(g.clone(), AcquisitionKind::LogEi));
+    plain.tell(&told).unwrap();
+    let a = plain.ask(&ctx, 3, &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
+    let f = Mapped { space: &space, map: |r| r.to_vec(), calls: std::cell::Cell::new(0), fail: false };
+    let mut featured = BayesianStrategy::new(fast(g, AcquisitionKind::LogEi));
+    featured.tell(&told).unwrap();
+    let b = featured.ask_with_features(&ctx, &f, 3, &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
+    assert_eq!(a, b, "the GP sees the same inputs, so it proposes the same rows");
+    assert!(f.calls.get() >= 400 - 12, "every unseen row went through the features: {}", f.calls.get());
+}
+
+#[test]
+fn informative_features_change_the_model_and_errors_name_the_features() {
+    let space = pool_space(400);
+    let g = goals(vec![(0, Goal::Maximize)], vec![]);
+    let told = told_pool(&space, 0..12);
+    let seen: Vec<Candidate> = told.iter().map(|e| e.candidate.clone()).collect();
+    let ctx = AskContext { space: &space, seen: &seen, initial_remaining: 0 };
+    // The feature is the objective itself: BO on it proposes the pool's best unseen row.
+    let f = Mapped {
+        space: &space,
+        map: |r| vec![-evaluate("branin", &[-5.0 + 15.0 * r[0], 15.0 * r[1]]).unwrap()],
+        calls: std::cell::Cell::new(0),
+        fail: false,
+    };
+    let mut s = BayesianStrategy::new(fast(g.clone(), AcquisitionKind::Ucb { beta: 0.1 }));
+    s.tell(&told).unwrap();
+    let got = s.ask_with_features(&ctx, &f, 1, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+    let taken: HashSet<usize> = seen.iter().filter_map(|c| c.pool_index).collect();
+    let best = (0..400)
+        .filter(|i| !taken.contains(i))
+        .max_by(|&a, &b| {
+            let v = |i: usize| pool_value(&space, &pool::row(i)).unwrap()[0];
+            v(a).total_cmp(&v(b))
+        })
+        .unwrap();
+    let v = |i: usize| pool_value(&space, &pool::row(i)).unwrap()[0];
+    let picked = got[0].candidate.pool_index.unwrap();
+    assert!(v(best) - v(picked) < 1e-6, "picked row {picked} ({}), best {best} ({})", v(picked), v(best));
+
+    let broken = Mapped { fail: true, ..f };
+    let err = s.ask_with_features(&ctx, &broken, 1, &mut ChaCha8Rng::seed_from_u64(1)).unwrap_err();
+    assert!(err.to_string().contains("features: the model is broken"), "{err}");
 }

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use super::build::{build_with, Components, OracleUse, Source};
 use super::model::Prediction;
-use super::run::{initial_remaining, load_state, predict, prepare_model, save_checkpoint, Observer, RowCtx, RowState};
+use super::run::{ask, initial_remaining, load_state, predict, prepare_model, save_checkpoint, Observer, RowCtx, RowState};
 use super::CampaignError;
 use crate::goals::Goals;
 use crate::store::{Cell, RunDir, RunMeta, Status};
-use crate::strategy::{AskContext, Evaluated};
+use crate::strategy::Evaluated;
 
 /// What `suggest` did.
 #[derive(Debug, Clone)]
@@ -74,8 +74,7 @@ pub fn suggest(
     let init_left = initial_remaining(&comp, &state.rows_by_id);
     let n = batch.unwrap_or(if init_left > 0 { init_left } else { comp.batch_size });
     let mut rng = crate::rng::stream(meta.seed, "ask", iteration);
-    let ctx = AskContext { space: &comp.space, seen: &state.seen, initial_remaining: init_left };
-    let proposals = comp.strategy.ask(&ctx, n.max(1), &mut rng)?;
+    let proposals = ask(&mut comp, &state.seen, init_left, n.max(1), &mut rng)?;
     if proposals.is_empty() {
         return Err(CampaignError::Unsupported("no unseen candidates left in the space: nothing to suggest".into()));
     }
@@ -216,7 +215,12 @@ pub fn ingest(run_dir: &Path, results: &Path, observer: &mut dyn Observer) -> Re
                 acquisition: prev.acquisition,
             };
             let status = if ok { Status::Evaluated } else { Status::Failed };
-            let state = RowState { status, failure: m.failure.clone(), feasible: Some(feasible), prediction: prediction_of(prev) };
+            let state = RowState {
+                status,
+                failure: m.failure.clone(),
+                feasible: Some(feasible),
+                prediction: prediction_of(prev),
+            };
             let mut row = comp.row(&ctx, &proposal, m.id, &values, state);
             // The prediction came from the model of the `suggest` that proposed it.
             row.model_hash = prev.model_hash.clone();

@@ -12,17 +12,21 @@
 //! A run trains the model once, at its start; `--resume` loads it from `RUN_DIR/model/` and
 //! `ingest` trains it again on all data so that the next `suggest` uses the new results.
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ndarray::Array2;
 
 use super::build::{Components, Source};
 use super::CampaignError;
-use crate::config::spec::{Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod};
+use crate::config::spec::{
+    Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
+};
 use crate::io::dataset::{columns_of, read_labeled, DatasetColumns, InputColumns};
+use crate::gp::pca::Projection;
 use crate::space::{Candidate, Cell};
+use crate::strategy::FeatureMap;
 use crate::surrogate::{
-    self, DeviceChoice, FitSettings, FitProgress, Freeze, KindChoice, LabeledTable, ModelInputs, NeuralSurrogate,
+    self, DeviceChoice, FitProgress, FitSettings, Freeze, KindChoice, LabeledTable, ModelInputs, NeuralSurrogate,
     OptimizerKind, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
 };
 
@@ -32,6 +36,13 @@ pub const FORMULA_COLUMN: &str = "formula";
 /// The trained campaign surrogate.
 pub struct CampaignModel {
     net: NeuralSurrogate,
+    /// Principal components of its embedding over a fixed sample of the space (for BO).
+    projection: Projection,
+    /// Encoded columns of the space passed to BO next to the embedding (parameters, pool
+    /// inputs: what the composition embedding does not see).
+    side_columns: Vec<usize>,
+    /// Campaign properties whose predicted mean is a BO feature (the objectives predicted).
+    mean_features: Vec<usize>,
     /// Per campaign property: the model task that predicts it.
     task_of: Vec<Option<usize>>,
     /// The model's structure/processing inputs (space column names), in the model's order.
@@ -72,10 +83,8 @@ pub enum ModelEvent {
     Ready {
         /// Its one-line description.
         description: String,
-        /// Time spent training (zero when loaded).
-        took: Duration,
-        /// Whether it was loaded from the run directory rather than trained.
-        loaded: bool,
+        /// Where it came from: `trained in 3.2s`, `loaded from the run directory`, ...
+        how: String,
     },
 }
 
@@ -97,10 +106,12 @@ fn target_columns(comp: &Components, s: &SurrogateSpec) -> Result<Vec<(usize, Op
     };
     let mut out = Vec::new();
     for (k, p) in comp.properties.iter().enumerate() {
-        if !matches!(p.source, Source::Oracle(_)) || matches!(
-            comp.spec.property(&p.name).map(|q| &q.source),
-            Some(crate::config::spec::PropertySource::Column(_))
-        ) {
+        if !matches!(p.source, Source::Oracle(_))
+            || matches!(
+                comp.spec.property(&p.name).map(|q| &q.source),
+                Some(crate::config::spec::PropertySource::Column(_))
+            )
+        {
             continue;
         }
         let col = s.targets.get(&p.name).cloned().unwrap_or_else(|| p.name.clone());
@@ -163,7 +174,11 @@ fn cell_value(cells: &[(String, Cell)], name: &str) -> Option<f64> {
     })
 }
 
+/// The device to train and predict on. Also sets libtorch to one thread, as the CLI's
+/// default: the shipped model's small tensors run several times faster on one thread than on
+/// two (`surrogate::set_threads`).
 fn device(d: Device) -> Result<surrogate::Device, CampaignError> {
+    surrogate::set_threads(None);
     let choice = match d {
         Device::Cpu => DeviceChoice::Cpu,
         Device::Cuda => DeviceChoice::Cuda,
@@ -222,10 +237,7 @@ pub fn train(
     let Some(s) = comp.spec.surrogate.clone() else { return Ok(None) };
     let t0 = Instant::now();
     if s.kind == SurrogateKind::Gp {
-        return Err(unsupported(
-            "surrogate kind 'gp' is not available in this version of crucible (available: finetuned, ensemble); \
-             a Bayesian optimizer without a surrogate already models results with a GP on the encoded inputs",
-        ));
+        return embedding_only(comp, &s, on_event);
     }
     let probe = comp.space.sample(1, &mut crate::rng::stream(0, "surrogate-probe", 0))?;
     if comp.space.pool_len().is_none() && probe.first().and_then(|c| comp.space.composition(c)).is_none() {
@@ -258,14 +270,22 @@ pub fn train(
         return Err(unsupported(format!(
             "the surrogate has nothing to learn from: no property has labels in {} (looked for columns {})",
             s.data.as_ref().map_or("the data (no `surrogate.data`)".to_string(), |p| p.display().to_string()),
-            targets.iter().map(|(k, c)| c.clone().unwrap_or_else(|| comp.properties[*k].name.clone())).collect::<Vec<_>>().join(", ")
+            targets
+                .iter()
+                .map(|(k, c)| c.clone().unwrap_or_else(|| comp.properties[*k].name.clone()))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let set = TrainingSet::build(&sources).map_err(model_err)?;
-    let settings = fit_settings(&s, {
-        use rand::Rng;
-        crate::rng::stream(comp.spec.seed, "surrogate", measured.len() as u64).random::<u32>() as u64
-    }, dev);
+    let settings = fit_settings(
+        &s,
+        {
+            use rand::Rng;
+            crate::rng::stream(comp.spec.seed, "surrogate", measured.len() as u64).random::<u32>() as u64
+        },
+        dev,
+    );
     let source = match &s.pretrained {
         Some(p) => Some(NeuralSurrogate::load(p, dev).map_err(model_err)?),
         None => None,
@@ -279,8 +299,32 @@ pub fn train(
     let mut net = surrogate::finetune(set, start, &settings, &mut |p| on_event(&ModelEvent::Epoch(p.clone())))
         .map_err(model_err)?;
     save_replacing(&mut net, dir)?;
-    let model = CampaignModel::from_net(comp, net, dir)?;
-    on_event(&ModelEvent::Ready { description: model.description.clone(), took: t0.elapsed(), loaded: false });
+    let model = CampaignModel::from_net(comp, net, dir, false)?;
+    let how = format!("trained in {}", super::fmt_duration(t0.elapsed()));
+    on_event(&ModelEvent::Ready { description: model.description.clone(), how });
+    Ok(Some(model))
+}
+
+/// `kind: gp`: nothing is trained; the pretrained checkpoint's embedding gives the Bayesian
+/// optimizer its features (its GPs are fitted on them). Without `pretrained` there is no
+/// model: the optimizer's GPs use the space's own encoding.
+fn embedding_only(
+    comp: &Components,
+    s: &SurrogateSpec,
+    on_event: &mut dyn FnMut(&ModelEvent),
+) -> Result<Option<CampaignModel>, CampaignError> {
+    let t0 = Instant::now();
+    if comp.screens_in_silico() {
+        return Err(unsupported(
+            "oracle 'surrogate' needs a model that predicts the properties (surrogate kind finetuned or ensemble); \
+             kind 'gp' gives the Bayesian optimizer a GP on the pretrained embedding",
+        ));
+    }
+    let Some(p) = &s.pretrained else { return Ok(None) };
+    let net = NeuralSurrogate::load(p, device(s.device)?).map_err(model_err)?;
+    let model = CampaignModel::from_net(comp, net, p, true)?;
+    let how = format!("loaded in {}", super::fmt_duration(t0.elapsed()));
+    on_event(&ModelEvent::Ready { description: model.description.clone(), how });
     Ok(Some(model))
 }
 
@@ -304,15 +348,23 @@ fn save_replacing(net: &mut NeuralSurrogate, dir: &Path) -> Result<(), CampaignE
 pub fn load(comp: &Components, dir: &Path) -> Result<Option<CampaignModel>, CampaignError> {
     let Some(s) = &comp.spec.surrogate else { return Ok(None) };
     let net = NeuralSurrogate::load(dir, device(s.device)?).map_err(model_err)?;
-    CampaignModel::from_net(comp, net, dir).map(Some)
+    CampaignModel::from_net(comp, net, dir, false).map(Some)
 }
 
 impl CampaignModel {
-    fn from_net(comp: &Components, net: NeuralSurrogate, dir: &Path) -> Result<CampaignModel, CampaignError> {
+    fn from_net(
+        comp: &Components,
+        net: NeuralSurrogate,
+        dir: &Path,
+        embedding_only: bool,
+    ) -> Result<CampaignModel, CampaignError> {
         let tasks = net.task_names();
-        let task_of: Vec<Option<usize>> =
-            comp.properties.iter().map(|p| tasks.iter().position(|t| t == &p.name)).collect();
-        if task_of.iter().all(Option::is_none) {
+        let task_of: Vec<Option<usize>> = comp
+            .properties
+            .iter()
+            .map(|p| tasks.iter().position(|t| t == &p.name).filter(|_| !embedding_only))
+            .collect();
+        if !embedding_only && task_of.iter().all(Option::is_none) {
             return Err(unsupported(format!(
                 "{}: the model predicts [{}], none of this campaign's properties",
                 dir.display(),
@@ -328,6 +380,15 @@ impl CampaignModel {
             )));
         }
         let hash = crate::surrogate::checkpoint::sha256_file(&dir.join("card.yaml")).map_err(model_err)?;
+        let projection = fit_projection(comp, &net)?;
+        let enc_cols = comp.space.encoded_columns();
+        let nfrac = comp.space.sample(1, &mut crate::rng::stream(0, "surrogate-probe", 0))?.first().map_or(0, |c| c.fractions.len());
+        let side_columns: Vec<usize> = (0..enc_cols.len())
+            .filter(|&j| if comp.space.pool_len().is_some() { !enc_cols[j].starts_with("frac:") } else { j >= nfrac })
+            .collect();
+        let goals = crate::goals::Goals::from_spec(&comp.spec);
+        let mean_features: Vec<usize> =
+            goals.objectives.iter().map(|(k, _)| *k).filter(|&k| task_of[k].is_some()).collect();
         let card = net.card();
         let members = card.members.len().max(1);
         let mut metrics = Vec::new();
@@ -336,32 +397,32 @@ impl CampaignModel {
                 metrics.push(format!("{} {} MAE {:.4} (n={})", h.task, h.split, r.mae, r.n));
             }
         }
-        let description = format!(
+        let description = if embedding_only {
+            format!(
+                "surrogate: the embedding of {} ({} principal components) is the Bayesian optimizer's input",
+                dir.display(),
+                projection.len()
+            )
+        } else { format!(
             "surrogate predicts {} ({} member{}{}); {}",
             tasks.join(", "),
             members,
             if members == 1 { "" } else { "s" },
             if inputs.is_empty() { String::new() } else { format!(", inputs {}", inputs.join(", ")) },
             if metrics.is_empty() { "no held-out metrics".to_string() } else { metrics.join("; ") }
-        );
-        Ok(CampaignModel { net, task_of, inputs, hash, description })
+        ) };
+        Ok(CampaignModel { net, projection, side_columns, mean_features, task_of, inputs, hash, description })
     }
 
     /// Predictions for candidates, per campaign property.
     pub fn predict(&self, comp: &Components, cands: &[Candidate]) -> Result<Vec<Prediction>, CampaignError> {
-        let mut comps = Vec::with_capacity(cands.len());
-        let mut x = Array2::<f64>::zeros((cands.len(), self.inputs.len()));
-        for (i, c) in cands.iter().enumerate() {
-            let composition = comp
-                .composition(c)
-                .ok_or_else(|| unsupported("the surrogate needs a composition for every candidate"))?;
-            comps.push(composition);
-            let cells = comp.space.cells(c);
-            for (j, name) in self.inputs.iter().enumerate() {
-                x[[i, j]] = cell_value(&cells, name).unwrap_or(f64::NAN);
-            }
+        if self.task_of.iter().all(Option::is_none) {
+            return Ok(vec![
+                Prediction { mean: vec![None; self.task_of.len()], std: vec![None; self.task_of.len()], unseen: vec![] };
+                cands.len()
+            ]);
         }
-        let mi = ModelInputs::new(&comps, (!self.inputs.is_empty()).then_some(x));
+        let mi = self.model_inputs(comp, cands)?;
         let unseen = self.net.unseen_elements(&mi);
         let p = self.net.predict(&mi).map_err(model_err)?;
         Ok(unseen
@@ -375,8 +436,115 @@ impl CampaignModel {
             .collect())
     }
 
+    fn model_inputs(&self, comp: &Components, cands: &[Candidate]) -> Result<ModelInputs, CampaignError> {
+        let mut comps = Vec::with_capacity(cands.len());
+        let mut x = Array2::<f64>::zeros((cands.len(), self.inputs.len()));
+        for (i, c) in cands.iter().enumerate() {
+            let composition = comp
+                .composition(c)
+                .ok_or_else(|| unsupported("the surrogate needs a composition for every candidate"))?;
+            comps.push(composition);
+            let cells = comp.space.cells(c);
+            for (j, name) in self.inputs.iter().enumerate() {
+                x[[i, j]] = cell_value(&cells, name).unwrap_or(f64::NAN);
+            }
+        }
+        Ok(ModelInputs::new(&comps, (!self.inputs.is_empty()).then_some(x)))
+    }
+
+    /// BO features of candidates: the embedding's leading principal components, the predicted
+    /// means of the objectives the model predicts, and the space's encoded columns the
+    /// composition does not cover (parameters, pool inputs).
+    pub fn features(&self, comp: &Components, cands: &[Candidate]) -> Result<Array2<f64>, CampaignError> {
+        let width = self.projection.len() + self.mean_features.len() + self.side_columns.len();
+        if cands.is_empty() {
+            return Ok(Array2::zeros((0, width)));
+        }
+        let mi = self.model_inputs(comp, cands)?;
+        let z = self.projection.apply(self.net.embed(&mi).map_err(model_err)?.view());
+        let means = if self.mean_features.is_empty() {
+            None
+        } else {
+            Some(self.net.predict(&mi).map_err(model_err)?)
+        };
+        let enc = (!self.side_columns.is_empty()).then(|| comp.space.encode(cands));
+        let mut out = Array2::<f64>::zeros((cands.len(), width));
+        for i in 0..cands.len() {
+            let mut j = 0;
+            for v in z.row(i) {
+                out[[i, j]] = *v;
+                j += 1;
+            }
+            if let Some(p) = &means {
+                for &k in &self.mean_features {
+                    out[[i, j]] = p.mean[[i, self.task_of[k].expect("predicted")]];
+                    j += 1;
+                }
+            }
+            if let Some(e) = &enc {
+                for &c in &self.side_columns {
+                    out[[i, j]] = e[[i, c]];
+                    j += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A [`FeatureMap`] view for one ask.
+    pub fn feature_map<'a>(&'a self, comp: &'a Components) -> SurrogateFeatures<'a> {
+        SurrogateFeatures { model: self, comp }
+    }
+
     /// Whether property `k` is predicted.
     pub fn predicts(&self, k: usize) -> bool {
         self.task_of.get(k).is_some_and(Option::is_some)
     }
+}
+
+/// The campaign surrogate's features of candidates, for the Bayesian optimiser.
+pub struct SurrogateFeatures<'a> {
+    model: &'a CampaignModel,
+    comp: &'a Components,
+}
+
+impl FeatureMap for SurrogateFeatures<'_> {
+    fn features(&self, candidates: &[Candidate]) -> Result<Array2<f64>, String> {
+        self.model.features(self.comp, candidates).map_err(|e| e.to_string())
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} principal components of the surrogate's embedding{}",
+            self.model.projection.len(),
+            if self.model.mean_features.is_empty() { "" } else { " and its predicted objectives" }
+        )
+    }
+}
+
+/// Candidates whose embeddings fix the principal components: up to 1,000 pool rows or space
+/// samples, drawn from a fixed stream so that a resumed run gets the same features.
+const PROJECTION_SAMPLE: usize = 1000;
+/// At most this many components, enough for 95 % of the embedding's variance.
+const MAX_COMPONENTS: usize = 8;
+
+fn fit_projection(comp: &Components, net: &NeuralSurrogate) -> Result<Projection, CampaignError> {
+    let mut rng = crate::rng::stream(comp.spec.seed, "surrogate-features", 0);
+    let cands: Vec<Candidate> = match comp.space.pool_len() {
+        Some(len) => {
+            use rand::seq::index::sample;
+            let mut idx = sample(&mut rng, len, len.min(PROJECTION_SAMPLE)).into_vec();
+            idx.sort_unstable();
+            idx.into_iter().map(|i| Candidate { fractions: vec![], params: vec![], pool_index: Some(i) }).collect()
+        }
+        None => comp.space.sample(PROJECTION_SAMPLE, &mut rng)?,
+    };
+    let comps: Vec<_> = cands.iter().filter_map(|c| comp.composition(c)).collect();
+    if comps.is_empty() {
+        return Err(unsupported("the surrogate predicts from compositions; this space has none"));
+    }
+    let width = net.input_names().len();
+    let mi = ModelInputs::new(&comps, (width > 0).then(|| Array2::zeros((comps.len(), width))));
+    let z = net.embed(&mi).map_err(model_err)?;
+    Ok(Projection::fit(z.view(), 0.95, MAX_COMPONENTS))
 }

@@ -299,8 +299,7 @@ pub fn run_loop(
         let want = if initial_remaining > 0 { initial_remaining } else { comp.batch_size };
         let n = want.min(budget.remaining_evaluations(&progress));
         let mut rng = crate::rng::stream(meta.seed, "ask", iteration);
-        let ctx = AskContext { space: &comp.space, seen: &seen, initial_remaining };
-        let proposals = comp.strategy.ask(&ctx, n, &mut rng)?;
+        let proposals = ask(&mut comp, &seen, initial_remaining, n, &mut rng)?;
         if proposals.is_empty() {
             stop_reason = Some(StopReason::Exhausted);
             break;
@@ -412,6 +411,25 @@ pub(super) fn evaluated_from_row(r: &CandidateRow, c: &Candidate, goals: &Goals)
     }
 }
 
+/// Ask the strategy for `n` candidates, with the surrogate's features when there is one.
+pub(super) fn ask(
+    comp: &mut Components,
+    seen: &[Candidate],
+    initial_remaining: usize,
+    n: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<Vec<Proposal>, CampaignError> {
+    // The strategy is taken out for the call: the features borrow the rest of `comp`.
+    let mut strategy = std::mem::replace(&mut comp.strategy, Box::new(crate::strategy::RandomStrategy));
+    let ctx = AskContext { space: &comp.space, seen, initial_remaining };
+    let result = match &comp.model {
+        Some(m) => strategy.ask_with_features(&ctx, &m.feature_map(comp), n, rng),
+        None => strategy.ask(&ctx, n, rng),
+    };
+    comp.strategy = strategy;
+    Ok(result?)
+}
+
 /// The surrogate's predictions for a batch (all `None` without a surrogate).
 pub(super) fn predict(comp: &Components, proposals: &[Proposal]) -> Result<Vec<Option<Prediction>>, CampaignError> {
     match &comp.model {
@@ -434,7 +452,10 @@ fn predicted_outcome(comp: &Components, p: Option<&Prediction>) -> Outcome {
             match p.mean[k] {
                 Some(v) if v.is_finite() => out[j] = v,
                 Some(v) => {
-                    return Outcome::Failed { reason: format!("the surrogate predicted {v} for {}", prop.name), attempts: 1 }
+                    return Outcome::Failed {
+                        reason: format!("the surrogate predicted {v} for {}", prop.name),
+                        attempts: 1,
+                    }
                 }
                 None => {
                     return Outcome::Failed {
@@ -463,11 +484,12 @@ pub(super) fn prepare_model(
         return Ok(());
     }
     let dir = run.model_dir();
-    if !retrain && dir.join("card.yaml").is_file() {
-        let t0 = Instant::now();
+    let trains = comp.spec.surrogate.as_ref().is_some_and(|s| s.kind != crate::config::spec::SurrogateKind::Gp);
+    if trains && !retrain && dir.join("card.yaml").is_file() {
         comp.model = super::model::load(comp, &dir)?;
         if let Some(m) = &comp.model {
-            observer.on_model(&ModelEvent::Ready { description: m.description.clone(), took: t0.elapsed(), loaded: true });
+            let how = "loaded from the run directory".to_string();
+            observer.on_model(&ModelEvent::Ready { description: m.description.clone(), how });
         }
         return Ok(());
     }
@@ -509,7 +531,8 @@ fn evaluate_batch(
             .zip(&derived)
             .zip(&predictions)
             .map(|(((p, id), d), pred)| {
-                let state = RowState { status: Status::Proposed, failure: None, feasible: None, prediction: pred.clone() };
+                let state =
+                    RowState { status: Status::Proposed, failure: None, feasible: None, prediction: pred.clone() };
                 comp.row(ctx, p, *id, d, state)
             })
             .collect();

@@ -76,14 +76,9 @@ impl Observer for Progress {
                     eprintln!("{text}");
                 }
             }
-            ModelEvent::Ready { description, took, loaded } => self.line(if *loaded {
-                format!("{description} (loaded from the run directory)")
-            } else {
-                format!("{description} (trained in {})", fmt_duration(*took))
-            }),
+            ModelEvent::Ready { description, how } => self.line(format!("{description} ({how})")),
         }
     }
-
 
     fn on_start(&mut self, run_dir: &Path, done: usize, budget: &Budget) {
         if self.verbosity == Verbosity::Quiet {

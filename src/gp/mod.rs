@@ -26,6 +26,7 @@ pub mod linalg;
 pub mod mll;
 pub mod model;
 pub mod optim;
+pub mod pca;
 #[cfg(test)]
 mod tests;
 

@@ -104,9 +104,16 @@ pub fn write_report(view: &RunView) -> Result<ReportOutput, ReportError> {
     };
     let fr = front::front(rows, spec, &ranking, &ids);
     outcome("Pareto front".into(), fr.map(|f| plot::save(&f, &dir, "pareto")).transpose(), why)?;
-    let par = parity::parity(rows, spec);
-    let no_predictions = "no predictions in the log: the `<property>_mean`/`_std` columns are empty (no surrogate \
-                          has predicted for this run's evaluated candidates)";
+    // In silico, the values are the surrogate's own predictions: nothing to compare them with.
+    let in_silico = matches!(spec.oracle, crate::config::spec::OracleSpec::Surrogate);
+    let par = if in_silico { Vec::new() } else { parity::parity(rows, spec) };
+    let no_predictions = if in_silico {
+        "in-silico campaign (`oracle: surrogate`): every value is the surrogate's own prediction, so there is no \
+         measurement to compare it with; measure candidates through `suggest`/`ingest` or another oracle"
+    } else {
+        "no predictions in the log: the `<property>_mean`/`_std` columns are empty (no surrogate has predicted for \
+         this run's evaluated candidates)"
+    };
     if par.is_empty() {
         outcome("Parity".into(), Ok(None), no_predictions.into())?;
     }
