@@ -13,6 +13,7 @@ pub mod campaign;
 pub mod chem;
 pub mod config;
 pub mod error;
+pub mod evo;
 pub mod goals;
 pub mod gp;
 pub mod io;

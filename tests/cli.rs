@@ -16,13 +16,13 @@ fn featurize_keeps_good_rows_and_names_bad_ones() {
 
 #[test]
 fn validate_reports_space_summary_for_shipped_configs() {
-    for cfg in ["configs/quickstart.yaml", "configs/mixture-random.yaml"] {
+    for cfg in ["configs/steels-random.yaml", "configs/mixture-random.yaml", "configs/quickstart.yaml"] {
         let o = crucible(&repo(), &["validate", cfg]);
         let t = text(&o);
         assert!(o.status.success(), "{cfg}: {t}");
         assert!(t.contains("OK") && t.contains("space:"), "{cfg}: {t}");
     }
-    let o = crucible(&repo(), &["validate", "configs/quickstart.yaml"]);
+    let o = crucible(&repo(), &["validate", "configs/steels-random.yaml"]);
     assert!(text(&o).contains("312"), "pool row count is reported: {}", text(&o));
 }
 

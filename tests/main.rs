@@ -4,8 +4,10 @@ mod architecture;
 mod bad_input;
 mod campaign;
 mod cli;
+mod evo;
 mod lab;
 mod report;
+mod surrogate_cli;
 mod screening;
 
 use std::path::{Path, PathBuf};

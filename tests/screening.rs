@@ -54,7 +54,7 @@ fn in_silico_campaign_predicts_every_candidate_and_reloads_its_model_on_resume()
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("surrogate: fine-tuning from") && t.contains("2 members"), "{t}");
-    assert!(t.contains("surrogate predicts yield_strength (2 members)"), "{t}");
+    assert!(t.contains("surrogate predicts yield_strength (2-member ensemble)"), "{t}");
     let run = dir.path().join("out");
     assert!(run.join("model/card.yaml").is_file(), "the fine-tuned model is kept in the run directory");
     let rows = latest(&run);

@@ -154,11 +154,18 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
     let strategy: Box<dyn Strategy> = match spec.optimizer.kind {
         OptimizerKind::Random => Box::new(RandomStrategy),
         OptimizerKind::Bayesian => Box::new(crate::bo::BayesianStrategy::from_spec(&spec)),
-        other => {
-            return Err(CampaignError::Unsupported(format!(
-                "optimizer '{other:?}' is not available in this version of crucible (available: random, bayesian)"
-            )))
-        }
+        OptimizerKind::Genetic => Box::new(
+            crate::evo::GeneticStrategy::new(crate::evo::GeneticSettings::from_spec(&spec))
+                .map_err(|e| CampaignError::Unsupported(e.to_string()))?,
+        ),
+        OptimizerKind::Cmaes => Box::new(
+            crate::evo::CmaesStrategy::new(crate::evo::CmaesSettings::from_spec(&spec))
+                .map_err(|e| CampaignError::Unsupported(e.to_string()))?,
+        ),
+        OptimizerKind::Nsga2 => Box::new(
+            crate::evo::Nsga2Strategy::new(crate::evo::Nsga2Settings::from_spec(&spec))
+                .map_err(|e| CampaignError::Unsupported(e.to_string()))?,
+        ),
     };
     let budget = Budget {
         evaluations: spec.budget.evaluations,

@@ -21,8 +21,8 @@ use super::CampaignError;
 use crate::config::spec::{
     Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
 };
-use crate::io::dataset::{columns_of, read_labeled, DatasetColumns, InputColumns};
 use crate::gp::pca::Projection;
+use crate::io::dataset::{columns_of, read_labeled, DatasetColumns, InputColumns};
 use crate::space::{Candidate, Cell};
 use crate::strategy::FeatureMap;
 use crate::surrogate::{
@@ -296,8 +296,17 @@ pub fn train(
         Some(m) => Start::From { model: m, name: from },
         None => Start::Scratch,
     };
+    let data = set.clone();
     let mut net = surrogate::finetune(set, start, &settings, &mut |p| on_event(&ModelEvent::Epoch(p.clone())))
         .map_err(model_err)?;
+    // The std is scaled to be calibrated on the validation split (the rows early stopping
+    // watched, never trained on): raw ensemble spreads and GP posteriors are over-confident
+    // (experiments/finetune-steels).
+    if s.uncertainty.is_some_and(|u| u.method == UncertaintyMethod::Gp) {
+        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true).map_err(model_err)?;
+    } else if settings.members > 1 {
+        surrogate::fit::recalibrate_on_validation(&mut net, &data, &settings).map_err(model_err)?;
+    }
     save_replacing(&mut net, dir)?;
     let model = CampaignModel::from_net(comp, net, dir, false)?;
     let how = format!("trained in {}", super::fmt_duration(t0.elapsed()));
@@ -382,7 +391,11 @@ impl CampaignModel {
         let hash = crate::surrogate::checkpoint::sha256_file(&dir.join("card.yaml")).map_err(model_err)?;
         let projection = fit_projection(comp, &net)?;
         let enc_cols = comp.space.encoded_columns();
-        let nfrac = comp.space.sample(1, &mut crate::rng::stream(0, "surrogate-probe", 0))?.first().map_or(0, |c| c.fractions.len());
+        let nfrac = comp
+            .space
+            .sample(1, &mut crate::rng::stream(0, "surrogate-probe", 0))?
+            .first()
+            .map_or(0, |c| c.fractions.len());
         let side_columns: Vec<usize> = (0..enc_cols.len())
             .filter(|&j| if comp.space.pool_len().is_some() { !enc_cols[j].starts_with("frac:") } else { j >= nfrac })
             .collect();
@@ -394,23 +407,31 @@ impl CampaignModel {
         let mut metrics = Vec::new();
         for h in &card.metrics {
             if let Some(r) = &h.regression {
-                metrics.push(format!("{} {} MAE {:.4} (n={})", h.task, h.split, r.mae, r.n));
+                let cal = h.calibration.as_ref().map_or(String::new(), |c| {
+                    format!(", {:.0}% within 1σ, {:.0}% within 2σ", 100.0 * c.within_1sigma, 100.0 * c.within_2sigma)
+                });
+                metrics.push(format!("{} {} MAE {:.4} (n={}{cal})", h.task, h.split, r.mae, r.n));
             }
         }
+        let uncertainty = match net.uncertainty_method() {
+            "gp" => "std from a GP on its embedding".to_string(),
+            "ensemble" => format!("{members}-member ensemble"),
+            _ => "single model, no std".to_string(),
+        };
         let description = if embedding_only {
             format!(
                 "surrogate: the embedding of {} ({} principal components) is the Bayesian optimizer's input",
                 dir.display(),
                 projection.len()
             )
-        } else { format!(
-            "surrogate predicts {} ({} member{}{}); {}",
-            tasks.join(", "),
-            members,
-            if members == 1 { "" } else { "s" },
-            if inputs.is_empty() { String::new() } else { format!(", inputs {}", inputs.join(", ")) },
-            if metrics.is_empty() { "no held-out metrics".to_string() } else { metrics.join("; ") }
-        ) };
+        } else {
+            format!(
+                "surrogate predicts {} ({uncertainty}{}); {}",
+                tasks.join(", "),
+                if inputs.is_empty() { String::new() } else { format!(", inputs {}", inputs.join(", ")) },
+                if metrics.is_empty() { "no held-out metrics".to_string() } else { metrics.join("; ") }
+            )
+        };
         Ok(CampaignModel { net, projection, side_columns, mean_features, task_of, inputs, hash, description })
     }
 
@@ -418,7 +439,11 @@ impl CampaignModel {
     pub fn predict(&self, comp: &Components, cands: &[Candidate]) -> Result<Vec<Prediction>, CampaignError> {
         if self.task_of.iter().all(Option::is_none) {
             return Ok(vec![
-                Prediction { mean: vec![None; self.task_of.len()], std: vec![None; self.task_of.len()], unseen: vec![] };
+                Prediction {
+                    mean: vec![None; self.task_of.len()],
+                    std: vec![None; self.task_of.len()],
+                    unseen: vec![]
+                };
                 cands.len()
             ]);
         }
@@ -462,11 +487,7 @@ impl CampaignModel {
         }
         let mi = self.model_inputs(comp, cands)?;
         let z = self.projection.apply(self.net.embed(&mi).map_err(model_err)?.view());
-        let means = if self.mean_features.is_empty() {
-            None
-        } else {
-            Some(self.net.predict(&mi).map_err(model_err)?)
-        };
+        let means = if self.mean_features.is_empty() { None } else { Some(self.net.predict(&mi).map_err(model_err)?) };
         let enc = (!self.side_columns.is_empty()).then(|| comp.space.encode(cands));
         let mut out = Array2::<f64>::zeros((cands.len(), width));
         for i in 0..cands.len() {

@@ -1,15 +1,26 @@
 //! `crucible evaluate --model DIR --data FILE --target COL`: metrics of a model on labelled
-//! data — MAE, RMSE, R² for regression (with calibration for ensembles); a per-class report
-//! (precision, recall, F1, support; micro, macro, weighted) and ROC-AUC for classification.
-//! Rows with a bad formula, a missing input or a NaN target are dropped and counted.
-use std::path::PathBuf;
+//! data — MAE, RMSE, R² for regression, with calibration (NLL, fraction within 1σ and 2σ)
+//! when the model states an uncertainty (deep ensemble or GP on the embedding); a per-class
+//! report (precision, recall, F1, support; micro, macro, weighted) and ROC-AUC for
+//! classification. Rows with a bad formula, a missing input or a NaN target are dropped and
+//! counted.
+//!
+//! For a fine-tuned model it then retrains, with the settings and split its card records and
+//! on the data it was fine-tuned on, a linear probe (the starting checkpoint's encoder frozen,
+//! a fresh linear head) and the same architecture from scratch, and scores all three side by
+//! side on the same rows (`--no-compare` skips this).
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
+use crucible::chem::Composition;
 use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
+use crucible::surrogate::compare::{retrain_baselines, Baseline};
 use crucible::surrogate::metrics::{self, ClassificationMetrics};
-use crucible::surrogate::{encode_table, ModelInputs, NeuralSurrogate, TaskKind};
+use crucible::surrogate::{
+    encode_table, Device, KindChoice, ModelInputs, NeuralSurrogate, TaskKind, TaskRequest, TaskSource, TrainingSet,
+};
 
-use super::pretrain::{report_error, TorchArgs};
+use super::pretrain::{print_epoch, report_error, TorchArgs};
 use super::progress::Verbosity;
 
 /// `crucible evaluate` arguments.
@@ -28,9 +39,12 @@ pub struct EvaluateArgs {
     /// or the model's only task).
     #[arg(long)]
     task: Option<String>,
-    /// The column holding formulas.
+    /// The column holding formulas (in --data and in the training data a comparison re-reads).
     #[arg(long, default_value = "formula")]
     formula_col: String,
+    /// Skip retraining the linear probe and from-scratch models for the side-by-side comparison.
+    #[arg(long)]
+    no_compare: bool,
     #[command(flatten)]
     torch: TorchArgs,
 }
@@ -48,6 +62,146 @@ fn print_report(c: &ClassificationMetrics) {
         c.accuracy,
         c.roc_auc.map_or("- (one class only)".into(), |x| format!("{x:.3}"))
     );
+}
+
+/// One model's scores on the evaluated rows, for the comparison table.
+fn score_line(name: &str, model: &NeuralSurrogate, x: &ModelInputs, truth: &[f64], task: &str) -> Result<String> {
+    let pred = model.predict(x)?;
+    let Some(ti) = model.card().task_index(task) else { bail!("{name}: no task '{task}'") };
+    Ok(match &model.card().tasks[ti].kind {
+        TaskKind::Regression { .. } => {
+            let mean = pred.mean.column(ti).to_vec();
+            let m = metrics::regression(truth, &mean);
+            let r2 = m.r2.map_or("-".into(), |x| format!("{x:.4}"));
+            let cal = pred.std.as_ref().map_or("-".to_string(), |sd| {
+                let c = metrics::calibration(truth, &mean, &sd.column(ti).to_vec());
+                format!("{:.3} / {:.0}% / {:.0}%", c.nll, 100.0 * c.within_1sigma, 100.0 * c.within_2sigma)
+            });
+            format!("  {name:<44}{:>11.4}{:>11.4}{:>9}   {cal}", m.mae, m.rmse, r2)
+        }
+        TaskKind::Classification { classes } => {
+            let labels: Vec<usize> = truth.iter().map(|y| classes.iter().position(|c| c == y).unwrap_or(0)).collect();
+            let pr = pred.probabilities[ti].as_ref().expect("classification probabilities");
+            let c = metrics::classification(&labels, pr.as_slice().expect("contiguous"), classes);
+            let auc = c.roc_auc.map_or("-".into(), |x| format!("{x:.3}"));
+            format!("  {name:<44}{:>11.3}{:>11.3}{:>9}", c.accuracy, c.macro_avg.f1, auc)
+        }
+    })
+}
+
+/// Retrain the linear probe and the from-scratch model of a fine-tuned `model` and print the
+/// three side by side on the rows `x` (compositions `formulas`, truth `truth`). Returns a
+/// reason when the comparison cannot be made.
+fn compare(
+    a: &EvaluateArgs,
+    model: &NeuralSurrogate,
+    t: usize,
+    device: Device,
+    (x, truth, formulas): (&ModelInputs, &[f64], &[String]),
+    v: Verbosity,
+) -> Result<Option<String>> {
+    let card = model.card();
+    let Some(rec) = card.training.as_ref().filter(|r| r.stage == "finetune") else {
+        return Ok(Some("the model was not fine-tuned (its card records no finetune stage)".into()));
+    };
+    let task = &card.tasks[t];
+    let Some((file, col)) = task.source.rsplit_once(':') else {
+        return Ok(Some(format!("the card does not say which file task '{}' was trained on", task.name)));
+    };
+    let file = Path::new(file);
+    if !file.is_file() {
+        return Ok(Some(format!(
+            "the training data {} (recorded in the card) is not found from this directory",
+            file.display()
+        )));
+    }
+    if rec.from == "scratch" {
+        return Ok(Some("the model was trained from scratch: there is no pretrained encoder to compare with".into()));
+    }
+    let start = if Path::new(&rec.from).is_dir() {
+        let m = NeuralSurrogate::load(rec.from.as_ref(), device)?;
+        if rec.from_sha256.is_some() && m.members()[0].card().weights_sha256 != rec.from_sha256 {
+            println!(
+                "  note: {} has changed since this model was fine-tuned from it (weights SHA-256 differs)",
+                rec.from
+            );
+        }
+        Some(m)
+    } else {
+        println!("  note: the starting checkpoint {} is not found from this directory: no linear probe", rec.from);
+        None
+    };
+    let names = model.input_names();
+    let targets = [col.to_string()];
+    let cols = DatasetColumns { formula: &a.formula_col, targets: &targets, inputs: InputColumns::Named(&names) };
+    let table = read_labeled(file, &cols)?;
+    if let Some(d) = card.data.iter().find(|d| Path::new(&d.file) == file) {
+        if d.sha256 != table.sha256 {
+            println!(
+                "  note: {} has changed since fine-tuning (SHA-256 differs): the split is not the same",
+                file.display()
+            );
+        }
+    }
+    let kind = if task.kind.is_classification() { KindChoice::Classification } else { KindChoice::Regression };
+    let req = TaskRequest { name: task.name.clone(), kind, unit: task.unit.clone() };
+    let set = TrainingSet::build(&[TaskSource { table, tasks: vec![req] }])?;
+    let s = &rec.settings;
+    if v != Verbosity::Quiet {
+        println!(
+            "comparison: retraining on {} with this model's recorded settings (up to {} epochs, lr {:.1e}, batch {}, patience {}, seed {}, validation {:.0}% / test {:.0}% of compositions, {} member(s)):",
+            file.display(),
+            s.epochs,
+            s.lr,
+            s.batch_size,
+            s.patience,
+            s.seed,
+            100.0 * rec.split.val_frac,
+            100.0 * rec.split.test_frac,
+            card.members.len().max(1)
+        );
+        if start.is_some() {
+            println!("  (a) linear probe: the encoder of {} frozen, a fresh linear head", rec.from);
+        }
+        println!("  (b) from scratch: the same architecture, freshly initialised");
+    }
+    let mut progress = |b: Baseline, p: &_| {
+        if v == Verbosity::Verbose {
+            print!("{} ", if b == Baseline::Probe { "probe" } else { "scratch" });
+            print_epoch(p, v, 10);
+        }
+    };
+    let base = retrain_baselines(card, &set, start.as_ref(), device, &mut progress)?;
+    let seen: std::collections::HashSet<&str> =
+        base.split.train.iter().chain(&base.split.val).map(|&r| set.formulas[r].as_str()).collect();
+    let overlap = formulas.iter().filter(|f| seen.contains(f.as_str())).count();
+    println!(
+        "side by side on the same {} rows of {} (models trained on {} rows, {} more for early stopping):",
+        truth.len(),
+        a.data.display(),
+        base.split.train.len(),
+        base.split.val.len()
+    );
+    if overlap > 0 {
+        println!(
+            "  note: {overlap} of these rows are compositions in that training/validation split: scores on them are not held out"
+        );
+    }
+    if task.kind.is_classification() {
+        println!("  {:<44}{:>11}{:>11}{:>9}", "model", "accuracy", "macro F1", "ROC-AUC");
+    } else {
+        println!("  {:<44}{:>11}{:>11}{:>9}   NLL / within 1σ / 2σ", "model", "MAE", "RMSE", "R²");
+    }
+    let method = model.uncertainty_method();
+    println!(
+        "{}",
+        score_line(&format!("fine-tuned from {} (this model, {method})", rec.from), model, x, truth, &task.name)?
+    );
+    if let Some(p) = &base.probe {
+        println!("{}", score_line("linear probe (frozen encoder, linear head)", p, x, truth, &task.name)?);
+    }
+    println!("{}", score_line("from scratch (same architecture)", &base.scratch, x, truth, &task.name)?);
+    Ok(None)
 }
 
 fn run(a: EvaluateArgs, v: Verbosity) -> Result<()> {
@@ -106,15 +260,18 @@ fn run(a: EvaluateArgs, v: Verbosity) -> Result<()> {
             println!("  MAE {:.4}  RMSE {:.4}  R² {r2}  (n = {})", m.mae, m.rmse, m.n);
             if let Some(sd) = &pred.std {
                 let c = metrics::calibration(&truth, &mean, &sd.column(t).to_vec());
+                let how = match model.uncertainty_method() {
+                    "gp" => "GP on the embedding".to_string(),
+                    _ => format!("ensemble of {} members", model.members().len()),
+                };
                 println!(
-                    "  calibration ({} members): NLL {:.3}, within 1σ {:.1}% (ideal 68.3), within 2σ {:.1}% (ideal 95.4)",
-                    model.members().len(),
+                    "  calibration ({how}): NLL {:.3}, within 1σ {:.1}% (ideal 68.3), within 2σ {:.1}% (ideal 95.4)",
                     c.nll,
                     100.0 * c.within_1sigma,
                     100.0 * c.within_2sigma
                 );
             } else {
-                println!("  (a single model: no uncertainty to calibrate)");
+                println!("  (a single model without a GP: no uncertainty to calibrate)");
             }
         }
         TaskKind::Classification { classes } => {
@@ -128,6 +285,21 @@ fn run(a: EvaluateArgs, v: Verbosity) -> Result<()> {
             let pr = pred.probabilities[t].as_ref().expect("classification probabilities");
             print_report(&metrics::classification(&labels, pr.as_slice().expect("contiguous"), classes));
         }
+    }
+    if a.no_compare {
+        return Ok(());
+    }
+    let formulas: Vec<String> = keep
+        .iter()
+        .map(|&i| {
+            table.formulas[enc.rows[i]]
+                .as_deref()
+                .and_then(|f| Composition::parse(f.trim()).ok())
+                .map_or_else(String::new, |c| c.normalized().formula())
+        })
+        .collect();
+    if let Some(why) = compare(&a, &model, t, device, (&x, &truth, &formulas), v)? {
+        println!("no side-by-side comparison: {why}");
     }
     Ok(())
 }

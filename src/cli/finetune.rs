@@ -39,6 +39,17 @@ pub struct FinetuneArgs {
     /// Train a deep ensemble of N members (seeds seed..seed+N-1, bootstrap resamples).
     #[arg(long, default_value_t = 1)]
     ensemble: usize,
+    /// How the model states its uncertainty: ensemble (the spread of --ensemble N members,
+    /// 5 when N is not given), gp (a Gaussian process on the fine-tuned embedding, fitted to
+    /// the training split; a single network) or none. Default: ensemble when --ensemble N > 1,
+    /// else none.
+    #[arg(long)]
+    uncertainty: Option<String>,
+    /// Keep the raw std: do not rescale it to be calibrated on the validation split (by
+    /// default the std of an ensemble or GP is multiplied by the factor that makes it
+    /// calibrated there; the card records the factor).
+    #[arg(long)]
+    no_recalibrate: bool,
     /// Ensemble members train on the same rows (differ only by seed).
     #[arg(long)]
     no_bootstrap: bool,
@@ -67,6 +78,17 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
         o => bail!("--task-kind {o}: expected auto, regression or class"),
     };
     let freeze: Freeze = a.freeze.parse()?;
+    let (members, gp) = match (a.uncertainty.as_deref(), a.ensemble) {
+        (None, n) => (n.max(1), false),
+        (Some("none"), 0 | 1) => (1, false),
+        (Some("ensemble"), 0 | 1) => (5, false),
+        (Some("ensemble"), n) => (n, false),
+        (Some("gp"), 0 | 1) => (1, true),
+        (Some("none" | "gp"), n) => {
+            bail!("--uncertainty {} with --ensemble {n}: choose one method", a.uncertainty.as_deref().unwrap_or(""))
+        }
+        (Some(o), _) => bail!("--uncertainty {o}: expected ensemble, gp or none"),
+    };
     let source = if a.from == "scratch" { None } else { Some(NeuralSurrogate::load(a.from.as_ref(), device)?) };
     if source.is_none() && freeze != Freeze::None {
         bail!("--freeze {freeze} needs a checkpoint to freeze; with --from scratch every weight is trained");
@@ -92,7 +114,7 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
         test_frac,
         freeze,
         dropout: a.dropout,
-        members: a.ensemble.max(1),
+        members,
         bootstrap: !a.no_bootstrap,
         device,
         ..Default::default()
@@ -103,14 +125,52 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
     };
     if v != Verbosity::Quiet {
         println!(
-            "fine-tuning on {} rows from {} (freeze {freeze}, {} member(s)); target '{}'",
+            "fine-tuning on {} rows from {} (freeze {freeze}, {} member(s), uncertainty {}); target '{}'",
             set.len(),
             a.from,
             s.members,
+            if gp {
+                "gp"
+            } else if s.members > 1 {
+                "ensemble"
+            } else {
+                "none"
+            },
             a.target
         );
     }
+    let held = (gp || members > 1).then(|| set.clone());
+    let gp_data = held.as_ref().filter(|_| gp);
     let mut model = surrogate::finetune(set, start, &s, &mut |p| print_epoch(p, v, 10))?;
+    if let Some(data) = gp_data {
+        surrogate::fit::attach_embedding_gp(&mut model, data, &s, !a.no_recalibrate)?;
+        if let (Some(r), true) = (model.card().uncertainty.as_ref().and_then(|u| u.gp.as_ref()), v != Verbosity::Quiet)
+        {
+            for t in &r.tasks {
+                println!(
+                    "GP on the embedding for '{}': {} training rows, {} of {} embedding dimensions as principal components ({:.0}% of the variance){}, noise std {:.4}",
+                    t.task,
+                    t.rows,
+                    t.components,
+                    t.embedding_width,
+                    100.0 * t.explained_variance,
+                    if t.inputs > 0 { format!(" + {} inputs", t.inputs) } else { String::new() },
+                    t.noise_std
+                );
+            }
+        }
+    }
+    if let (Some(data), false, false) = (&held, gp, a.no_recalibrate) {
+        surrogate::fit::recalibrate_on_validation(&mut model, data, &s)?;
+    }
+    if let (Some(sc), true) =
+        (model.card().uncertainty.as_ref().and_then(|u| u.std_scale.as_ref()), v != Verbosity::Quiet)
+    {
+        println!(
+            "std recalibrated on {} validation rows: multiplied by {:.3} (--no-recalibrate keeps the raw std)",
+            sc.rows[0], sc.factors[0]
+        );
+    }
     if v != Verbosity::Quiet {
         for m in model.members() {
             if let Some(t) = &m.card().training {

@@ -20,6 +20,7 @@
 //! assert!((p.mean[0] - (1.5f64).sin()).abs() < 0.05); // interpolates the data
 //! assert!(p.std[1] > p.std[0]);                          // less sure between points
 //! ```
+pub mod embedded;
 pub mod fit;
 pub mod kernel;
 pub mod linalg;

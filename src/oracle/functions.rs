@@ -13,15 +13,41 @@
 //!   c_k = (k+2)-sparse points: bump k puts weight on components k, k+1, k+2 (mod d) in ratio
 //!   0.6 : 0.3 : 0.1 — a multi-modal landscape whose best point (height 1.0 at c_0) is a
 //!   three-component composition. For a maximise objective.
+//! - Multi-objective benchmarks, one function per objective (both minimised), inputs in
+//!   [0, 1]: `zdt1_f1`/`zdt1_f2`, `zdt2_f1`/`zdt2_f2`, `zdt3_f1`/`zdt3_f2` (Zitzler, Deb and
+//!   Thiele 2000; n ≥ 2 inputs, f1 = x1, g = 1 + 9·Σ_{i≥2} x_i/(n−1), f2 = g·h with
+//!   h = 1 − √(f1/g), 1 − (f1/g)², 1 − √(f1/g) − (f1/g)·sin(10π f1)); the Pareto set is
+//!   x_i = 0 for i ≥ 2. `dtlz2_f1`/`dtlz2_f2`/`dtlz2_f3`: DTLZ2 with three objectives
+//!   (n ≥ 3 inputs, g = Σ_{i≥3} (x_i − 0.5)², the front is the unit sphere's positive octant).
+//! - `mixture_peaks5` (exactly 5 inputs): the same bumps for d = 5 always, whatever fractions
+//!   are zero (see [`MIXTURE_PEAKS_5_MAX`]).
 
 /// Names accepted by `oracle: {kind: function, functions: {<property>: <name>}}`.
-pub const NAMES: &[&str] = &["branin", "hartmann6", "sphere", "rosenbrock", "ackley", "mixture_peaks"];
+pub const NAMES: &[&str] = &[
+    "branin",
+    "hartmann6",
+    "sphere",
+    "rosenbrock",
+    "ackley",
+    "mixture_peaks",
+    "mixture_peaks5",
+    "zdt1_f1",
+    "zdt1_f2",
+    "zdt2_f1",
+    "zdt2_f2",
+    "zdt3_f1",
+    "zdt3_f2",
+    "dtlz2_f1",
+    "dtlz2_f2",
+    "dtlz2_f3",
+];
 
 /// How many inputs a function needs: `Some(n)` exactly n, `None` any number ≥ 1.
 pub fn arity(name: &str) -> Option<usize> {
     match name {
         "branin" => Some(2),
         "hartmann6" => Some(6),
+        "mixture_peaks5" => Some(5),
         _ => None,
     }
 }
@@ -43,6 +69,10 @@ pub fn evaluate(name: &str, x: &[f64]) -> Option<f64> {
         "rosenbrock" => x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum(),
         "ackley" => ackley(x),
         "mixture_peaks" => mixture_peaks(x)?,
+        "mixture_peaks5" => peaks_on(x, 5),
+        "zdt1_f1" | "zdt2_f1" | "zdt3_f1" if x.len() >= 2 => x[0],
+        "zdt1_f2" | "zdt2_f2" | "zdt3_f2" if x.len() >= 2 => zdt_f2(name, x),
+        "dtlz2_f1" | "dtlz2_f2" | "dtlz2_f3" if x.len() >= 3 => dtlz2(name, x),
         _ => return None,
     })
 }
@@ -85,6 +115,30 @@ fn ackley(x: &[f64]) -> f64 {
     -20.0 * (-0.2 * s1.sqrt()).exp() - s2.exp() + 20.0 + E
 }
 
+fn zdt_f2(name: &str, x: &[f64]) -> f64 {
+    let f1 = x[0];
+    let g = 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (x.len() - 1) as f64;
+    let r = f1 / g;
+    let h = match name {
+        "zdt1_f2" => 1.0 - r.sqrt(),
+        "zdt2_f2" => 1.0 - r * r,
+        _ => 1.0 - r.sqrt() - r * (10.0 * std::f64::consts::PI * f1).sin(),
+    };
+    g * h
+}
+
+fn dtlz2(name: &str, x: &[f64]) -> f64 {
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let g: f64 = x[2..].iter().map(|v| (v - 0.5).powi(2)).sum();
+    let (a, b) = (x[0] * half_pi, x[1] * half_pi);
+    (1.0 + g)
+        * match name {
+            "dtlz2_f1" => a.cos() * b.cos(),
+            "dtlz2_f2" => a.cos() * b.sin(),
+            _ => a.sin(),
+        }
+}
+
 /// Peak centre k for a mixture of `d` components (see module docs).
 pub fn mixture_peak_centre(k: usize, d: usize) -> Vec<f64> {
     let mut c = vec![0.0; d];
@@ -119,6 +173,31 @@ fn mixture_peaks(x: &[f64]) -> Option<f64> {
     )
 }
 
+/// `mixture_peaks5` (exactly 5 inputs): the bumps of `mixture_peaks` for a mixture of d = 5
+/// components, always. Unlike `mixture_peaks`, which takes the mixture to end where the
+/// fractions first sum to 1 (so (0.6, 0.3, 0.1, 0, 0) is scored as a 3-component mixture with
+/// 3-component centres), the centres do not depend on trailing zero fractions. The BO
+/// benchmark's mixture problem: maximise it on the 5-component simplex with at most 3
+/// non-zero components; maximum [`MIXTURE_PEAKS_5_MAX`].
+fn peaks_on(x: &[f64], d: usize) -> f64 {
+    let w2 = 2.0 * 0.15f64 * 0.15;
+    [1.0, 0.8, 0.6]
+        .iter()
+        .enumerate()
+        .map(|(k, h)| {
+            let c = mixture_peak_centre(k, d);
+            let r2: f64 = c.iter().zip(&x[..d]).map(|(a, b)| (a - b).powi(2)).sum();
+            h * (-r2 / w2).exp()
+        })
+        .sum()
+}
+
+/// The maximum of `mixture_peaks5` on the 5-component simplex with at most 3 non-zero
+/// components, at ≈ (0.599993, 0.300004, 0.100003, 0, 0): the first bump, nudged by the
+/// tails of the other two (local maxima ≈ 0.800024 and 0.600012 at the other centres).
+/// Without the cardinality limit the maximum is 4e-11 higher.
+pub const MIXTURE_PEAKS_5_MAX: f64 = 1.000_011_969_231;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,13 +229,61 @@ mod tests {
     }
 
     #[test]
+    fn multi_objective_benchmarks_on_their_fronts() {
+        // ZDT: x_i = 0 beyond the first puts a point on the front.
+        for f1 in [0.0, 0.25, 1.0] {
+            let x = [f1, 0.0, 0.0, 0.0];
+            assert_eq!(evaluate("zdt1_f1", &x), Some(f1));
+            assert!((evaluate("zdt1_f2", &x).unwrap() - (1.0 - f1.sqrt())).abs() < 1e-12);
+            assert!((evaluate("zdt2_f2", &x).unwrap() - (1.0 - f1 * f1)).abs() < 1e-12);
+        }
+        let z3 = evaluate("zdt3_f2", &[0.5, 0.0]).unwrap();
+        assert!((z3 - (1.0 - 0.5f64.sqrt() - 0.5 * (5.0 * std::f64::consts::PI).sin())).abs() < 1e-12);
+        // g grows off the front: f2 at x2 = 1 is 10·(1 − √(f1/10)).
+        assert!((evaluate("zdt1_f2", &[0.4, 1.0]).unwrap() - 10.0 * (1.0 - 0.04f64.sqrt())).abs() < 1e-12);
+        // DTLZ2: on the front (x_i = 0.5 beyond the second) the objectives lie on the unit sphere.
+        let x = [0.3, 0.7, 0.5, 0.5];
+        let r2: f64 = ["dtlz2_f1", "dtlz2_f2", "dtlz2_f3"].iter().map(|f| evaluate(f, &x).unwrap().powi(2)).sum();
+        assert!((r2 - 1.0).abs() < 1e-12, "{r2}");
+        assert_eq!(evaluate("zdt1_f1", &[0.5]), None, "ZDT needs two inputs");
+        assert_eq!(evaluate("dtlz2_f1", &[0.5, 0.5]), None, "DTLZ2 needs three inputs");
+    }
+
+    #[test]
     fn wrong_arity_and_names_are_refused() {
         assert_eq!(evaluate("branin", &[1.0]), None);
         assert_eq!(evaluate("hartmann6", &[0.5; 5]), None);
         assert_eq!(evaluate("nope", &[1.0]), None);
         for n in NAMES {
-            let x = vec![0.5; arity(n).unwrap_or(2)];
+            let x = vec![0.5; arity(n).unwrap_or(3)];
             assert!(evaluate(n, &x).is_some(), "{n}");
         }
+    }
+
+    #[test]
+    fn mixture_peaks5_maximum_with_cardinality_3() {
+        let at = [0.599_993_22, 0.300_003_98, 0.100_002_8, 0.0, 0.0];
+        let v = evaluate("mixture_peaks5", &at).unwrap();
+        assert!((v - MIXTURE_PEAKS_5_MAX).abs() < 1e-9, "{v}");
+        // No 3-component composition on a 0.002 grid (every support) does better.
+        let step = 0.002;
+        let k = (1.0 / step) as usize;
+        let mut best = f64::MIN;
+        for a in 0..5 {
+            for b in a + 1..5 {
+                for c in b + 1..5 {
+                    for i in 0..=k {
+                        for j in 0..=k - i {
+                            let mut x = [0.0; 5];
+                            x[a] = i as f64 * step;
+                            x[b] = j as f64 * step;
+                            x[c] = 1.0 - x[a] - x[b];
+                            best = best.max(evaluate("mixture_peaks5", &x).unwrap());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(best <= MIXTURE_PEAKS_5_MAX + 1e-12 && best > MIXTURE_PEAKS_5_MAX - 1e-3, "{best}");
     }
 }

@@ -10,6 +10,7 @@ use super::encoder::Architecture;
 use super::metrics::{Calibration, ClassificationMetrics, RegressionMetrics};
 use super::split::SplitSpec;
 use super::train::{FitReport, TrainSettings};
+use super::uncertainty::UncertaintyRecord;
 use super::SurrogateError;
 
 /// Version of the card layout this crucible writes and reads.
@@ -72,7 +73,7 @@ pub struct HeldOut {
     /// Classification report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<ClassificationMetrics>,
-    /// Calibration of the ensemble spread (regression, ensembles only).
+    /// Calibration of the predicted std (regression; ensembles and GPs on the embedding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
 }
@@ -110,6 +111,10 @@ pub struct ModelCard {
     /// Member subdirectories (ensembles); empty for a single model.
     #[serde(default)]
     pub members: Vec<String>,
+    /// How the model states its uncertainty (`ensemble`, or `gp` with the GP's record);
+    /// absent for a single model without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<UncertaintyRecord>,
 }
 
 impl ModelCard {
@@ -128,6 +133,7 @@ impl ModelCard {
             metrics: Vec::new(),
             weights_sha256: None,
             members: Vec::new(),
+            uncertainty: None,
         }
     }
 

@@ -120,13 +120,18 @@ fn copy_checked(model: &Model, tensors: Vec<(String, Tensor)>, path: &Path) -> R
 
 impl NeuralSurrogate {
     /// Write the model directory: a single model, or an ensemble card plus `member-<k>/`.
+    /// A GP on the embedding goes to `gp.safetensors` next to the card (its record and
+    /// SHA-256 in the card); a stale one from an earlier save is removed.
     pub fn save(&mut self, dir: &Path) -> Result<(), SurrogateError> {
+        std::fs::create_dir_all(dir).map_err(|e| ck(dir, format!("cannot create the directory: {e}")))?;
+        self.save_gp(dir)?;
         if self.members.len() == 1 {
+            self.members[0].card.uncertainty = self.card.uncertainty.clone();
+            self.members[0].card.metrics = self.card.metrics.clone();
             self.members[0].save(dir)?;
             self.card = self.members[0].card.clone();
             return Ok(());
         }
-        std::fs::create_dir_all(dir).map_err(|e| ck(dir, format!("cannot create the directory: {e}")))?;
         self.card.members.clear();
         for (k, m) in self.members.iter_mut().enumerate() {
             let name = format!("member-{k}");
@@ -146,7 +151,9 @@ impl NeuralSurrogate {
         }
         let card = ModelCard::read(&dir.join(CARD_FILE))?;
         if card.members.is_empty() {
-            return Ok(NeuralSurrogate::single(Model::load(dir, device)?));
+            let mut m = NeuralSurrogate::single(Model::load(dir, device)?);
+            m.load_gp(dir)?;
+            return Ok(m);
         }
         let mut members = Vec::new();
         for name in &card.members {
@@ -159,6 +166,8 @@ impl NeuralSurrogate {
             }
             members.push(m);
         }
-        Ok(NeuralSurrogate { card, members })
+        let mut m = NeuralSurrogate { card, members, gp: None };
+        m.load_gp(dir)?;
+        Ok(m)
     }
 }

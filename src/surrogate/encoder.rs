@@ -42,7 +42,7 @@ pub struct Architecture {
     pub ff_dim: usize,
     /// Dropout rate (attention weights, residual branches, heads).
     pub dropout: f64,
-    /// Hidden width of each task head (MLP → outputs).
+    /// Hidden width of each task head (MLP → outputs); 0 for a linear head.
     pub head_hidden: usize,
     /// Width of the structure/processing parameter branch (0 when the model has no inputs).
     pub param_hidden: usize,
@@ -77,8 +77,8 @@ impl Architecture {
         if self.heads == 0 || self.d_model % self.heads != 0 {
             return bad(format!("d_model {} must be divisible by heads {}", self.d_model, self.heads));
         }
-        if self.ff_dim == 0 || self.head_hidden == 0 {
-            return bad("ff_dim and head_hidden must be positive".into());
+        if self.ff_dim == 0 {
+            return bad("ff_dim must be positive".into());
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("dropout {} must be in [0, 1)", self.dropout));

@@ -7,7 +7,11 @@
 //! a [`Freeze`] strategy. With `members > 1` it trains a deep ensemble: member `k` uses seed
 //! `seed + k` and (by default) a bootstrap resample of the training split.
 //!
-//! Both hold out a test split (when `test_frac > 0`; otherwise the validation split is
+//! A **linear probe** ([`linear_probe`]) freezes a checkpoint's encoder and trains a fresh
+//! linear head: the baseline that shows what the pretrained representation alone is worth.
+//! [`attach_embedding_gp`] adds the second uncertainty method, a GP on the embedding.
+//!
+//! All hold out a test split (when `test_frac > 0`; otherwise the validation split is
 //! reported) and write its metrics into the card.
 use std::fmt;
 use std::str::FromStr;
@@ -146,7 +150,7 @@ pub fn pretrain(
     s: &FitSettings,
     progress: &mut dyn FnMut(&FitProgress),
 ) -> Result<NeuralSurrogate, SurrogateError> {
-    train_all(data, Start::Scratch, "pretrain", s, progress)
+    train_all(data, Start::Scratch, "pretrain", s, false, progress)
 }
 
 /// Fine-tune on `data` from `start` (see the module docs).
@@ -156,7 +160,93 @@ pub fn finetune(
     s: &FitSettings,
     progress: &mut dyn FnMut(&FitProgress),
 ) -> Result<NeuralSurrogate, SurrogateError> {
-    train_all(data, start, "finetune", s, progress)
+    train_all(data, start, "finetune", s, false, progress)
+}
+
+/// A linear probe: `model`'s encoder frozen, with a fresh *linear* head per task (and, when
+/// `data` has structure/processing inputs, a fresh input branch), trained like
+/// [`finetune`] with `s` (its `freeze` is ignored: only heads and branch train). The card
+/// records stage `linear_probe`.
+pub fn linear_probe(
+    data: TrainingSet,
+    model: &NeuralSurrogate,
+    name: String,
+    s: &FitSettings,
+    progress: &mut dyn FnMut(&FitProgress),
+) -> Result<NeuralSurrogate, SurrogateError> {
+    let s = FitSettings { freeze: Freeze::Heads, ..s.clone() };
+    train_all(data, Start::From { model, name }, "linear_probe", &s, true, progress)
+}
+
+/// The split a fit with settings `s` makes of `data` (the same rows every time).
+pub fn fit_split(data: &TrainingSet, s: &FitSettings) -> Result<Split, SurrogateError> {
+    Split::by_group(&data.groups, &SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed })
+}
+
+/// Fit a GP on `model`'s embedding (the second uncertainty method) to the training split of
+/// `data` — the rows `model` was fitted on with settings `s` ([`fit_split`]) — then, when
+/// `recalibrate` and there is a validation split, scale its std to be calibrated on the
+/// validation rows ([`NeuralSurrogate::recalibrate_std`]). Test rows stay out of both, and
+/// the card's held-out metrics are recomputed with the new std. Seeded by `s.train.seed`.
+pub fn attach_embedding_gp(
+    model: &mut NeuralSurrogate,
+    data: &TrainingSet,
+    s: &FitSettings,
+    recalibrate: bool,
+) -> Result<(), SurrogateError> {
+    let split = fit_split(data, s)?;
+    let x = inputs_for(data, &split.train);
+    let targets = targets_for(data, model, &split.train)?;
+    model.fit_embedding_gp(&x, &targets, s.train.seed)?;
+    if recalibrate {
+        recalibrate_on_validation(model, data, s)?;
+    }
+    refresh_held_out(model, data, &split)
+}
+
+/// Scale `model`'s std (ensemble or GP) to be calibrated on the validation split of `data`
+/// under settings `s` (nothing when that split is empty); recomputes the card's held-out
+/// metrics. Returns the factors (empty when nothing was done).
+pub fn recalibrate_on_validation(
+    model: &mut NeuralSurrogate,
+    data: &TrainingSet,
+    s: &FitSettings,
+) -> Result<Vec<f64>, SurrogateError> {
+    let split = fit_split(data, s)?;
+    if split.val.is_empty() {
+        return Ok(Vec::new());
+    }
+    let f = model.recalibrate_std(&inputs_for(data, &split.val), &targets_for(data, model, &split.val)?)?;
+    refresh_held_out(model, data, &split)?;
+    Ok(f)
+}
+
+/// Recompute the card's held-out metrics (test split, else validation).
+fn refresh_held_out(model: &mut NeuralSurrogate, data: &TrainingSet, split: &Split) -> Result<(), SurrogateError> {
+    let (rows, which) = if split.test.is_empty() { (&split.val, "val") } else { (&split.test, "test") };
+    if !rows.is_empty() {
+        model.card.metrics = held_out(data, rows, &model.predict(&inputs_for(data, rows))?, which);
+    }
+    Ok(())
+}
+
+/// Targets of `rows` of `data`, n × the model's tasks (NaN where missing or not in `data`).
+pub fn targets_for(
+    data: &TrainingSet,
+    model: &NeuralSurrogate,
+    rows: &[usize],
+) -> Result<ndarray::Array2<f64>, SurrogateError> {
+    let tasks: Vec<Option<usize>> =
+        model.card.tasks.iter().map(|t| data.tasks.iter().position(|d| d.name == t.name)).collect();
+    if tasks.iter().all(Option::is_none) {
+        return Err(SurrogateError::data(format!(
+            "the data have none of the model's tasks ({})",
+            model.task_names().join(", ")
+        )));
+    }
+    Ok(ndarray::Array2::from_shape_fn((rows.len(), tasks.len()), |(i, t)| {
+        tasks[t].map_or(f64::NAN, |d| data.target(rows[i], d))
+    }))
 }
 
 fn train_all(
@@ -164,13 +254,14 @@ fn train_all(
     start: Start<'_>,
     stage: &str,
     s: &FitSettings,
+    linear_heads: bool,
     progress: &mut dyn FnMut(&FitProgress),
 ) -> Result<NeuralSurrogate, SurrogateError> {
     if data.is_empty() {
         return Err(SurrogateError::data("no usable rows (every row had a bad formula or no target)".into()));
     }
     let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
-    let split = Split::by_group(&data.groups, &spec)?;
+    let split = fit_split(&data, s)?;
     data.set_scaling(&split.train);
     for (t, n) in data.present(&split.train).into_iter().enumerate() {
         if n == 0 {
@@ -192,6 +283,9 @@ fn train_all(
     };
     if let Some(d) = s.dropout {
         arch.dropout = d;
+    }
+    if linear_heads {
+        arch.head_hidden = 0;
     }
     let mut elements: Vec<String> =
         data.compositions.elements_in(&split.train).iter().map(|&e| ELEMENTS[e].to_string()).collect();
@@ -256,8 +350,7 @@ fn train_all(
     let mut sur = if models.len() == 1 {
         NeuralSurrogate::single(models.pop().expect("one model"))
     } else {
-        let card = models[0].card.clone();
-        NeuralSurrogate { card, members: models }
+        NeuralSurrogate::ensemble(models)
     };
     let (rows, which) = if split.test.is_empty() { (&split.val, "val") } else { (&split.test, "test") };
     if !rows.is_empty() {

@@ -11,8 +11,11 @@
 //!   `inputs`: compositions as element tokens, tables encoded for prediction
 //! - `split`: deterministic train/validation/test splits by composition
 //! - `encoder`, `network`: the tch modules; `train`: the training loop
+//! - `compare`: a linear probe and a from-scratch model retrained like a fine-tuned one
 //! - `fit`: pretraining and fine-tuning; `model`, `checkpoint`, `card`: trained models on disk
 //! - `metrics`: MAE/RMSE/R², classification reports, ROC-AUC, calibration
+//! - `uncertainty`: a GP on the fine-tuned embedding (the second uncertainty method besides
+//!   the deep ensemble), fitted, saved next to the weights and applied when predicting
 //!
 //! Knows nothing of campaigns, files or the terminal: callers pass plain data in and get
 //! `ndarray` arrays out. Nothing outside this module imports `tch`.
@@ -22,6 +25,7 @@ use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
 
 pub mod card;
 pub mod checkpoint;
+pub mod compare;
 pub mod data;
 pub mod encoder;
 pub mod fit;
@@ -31,6 +35,7 @@ pub mod model;
 pub mod network;
 pub mod split;
 pub mod train;
+pub mod uncertainty;
 
 pub use card::ModelCard;
 pub use data::{KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
@@ -41,6 +46,7 @@ pub use model::{Model, ModelInputs, NeuralSurrogate, Predictions};
 /// The libtorch device type, re-exported so that callers need not import `tch`.
 pub use tch::Device;
 pub use train::{OptimizerKind, RegressionLoss, TrainSettings};
+pub use uncertainty::GpMean;
 
 /// Errors of the surrogate.
 #[derive(Debug, thiserror::Error)]

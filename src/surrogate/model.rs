@@ -8,6 +8,7 @@ use super::card::ModelCard;
 use super::data::TaskKind;
 use super::inputs::CompositionInputs;
 use super::network::{to_vec, Mode, Network};
+use super::uncertainty::EmbeddingGps;
 use super::SurrogateError;
 use crate::chem::{Composition, ELEMENTS};
 
@@ -136,7 +137,18 @@ impl Model {
 
     /// Predictions for every row (std `None`).
     pub fn predict(&self, x: &ModelInputs) -> Result<Predictions, SurrogateError> {
+        Ok(self.predict_embed(x, false)?.0)
+    }
+
+    /// Predictions and, when `want_embedding`, the embedding (n × w) from the same pass.
+    pub(crate) fn predict_embed(
+        &self,
+        x: &ModelInputs,
+        want_embedding: bool,
+    ) -> Result<(Predictions, Option<Array2<f64>>), SurrogateError> {
         let n = x.len();
+        let mut emb: Vec<f64> = Vec::new();
+        let mut w = 0;
         let nt = self.card.tasks.len();
         let mut mean = Array2::<f64>::zeros((n, nt));
         let mut probabilities: Vec<Option<Array2<f64>>> = self
@@ -146,6 +158,10 @@ impl Model {
             .map(|t| t.kind.is_classification().then(|| Array2::zeros((n, t.kind.outputs()))))
             .collect();
         self.run(x, |z, range| {
+            if want_embedding {
+                w = z.size()[1] as usize;
+                emb.extend(to_vec(z));
+            }
             for (t, task) in self.card.tasks.iter().enumerate() {
                 let out = self.net.head(t, z, Mode::EVAL);
                 match &task.kind {
@@ -168,12 +184,14 @@ impl Model {
             }
         })?;
         summarise_classes(&self.card, &mut mean, &probabilities);
-        Ok(Predictions {
+        let pred = Predictions {
             tasks: self.card.tasks.iter().map(|t| t.name.clone()).collect(),
             mean,
             std: None,
             probabilities,
-        })
+        };
+        let z = want_embedding.then(|| Array2::from_shape_vec((n, w), emb).expect("n × w embedding"));
+        Ok((pred, z))
     }
 }
 
@@ -192,16 +210,26 @@ fn summarise_classes(card: &ModelCard, mean: &mut Array2<f64>, probabilities: &[
     }
 }
 
-/// A model directory: one model, or a deep ensemble of members that share tasks and inputs.
+/// A model directory: one model, or a deep ensemble of members that share tasks and inputs,
+/// optionally with a GP on the embedding per regression task (see `uncertainty`).
 pub struct NeuralSurrogate {
     pub(crate) card: ModelCard,
     pub(crate) members: Vec<Model>,
+    pub(crate) gp: Option<EmbeddingGps>,
 }
 
 impl NeuralSurrogate {
     /// A single model.
     pub fn single(model: Model) -> NeuralSurrogate {
-        NeuralSurrogate { card: model.card.clone(), members: vec![model] }
+        NeuralSurrogate { card: model.card.clone(), members: vec![model], gp: None }
+    }
+
+    /// An ensemble of members sharing tasks and inputs (the card: member 0's).
+    pub(crate) fn ensemble(members: Vec<Model>) -> NeuralSurrogate {
+        let mut card = members[0].card.clone();
+        card.uncertainty =
+            Some(super::uncertainty::UncertaintyRecord { method: "ensemble".into(), gp: None, std_scale: None });
+        NeuralSurrogate { card, members, gp: None }
     }
 
     /// The directory's card (for an ensemble: tasks and inputs of member 0, ensemble metrics).
@@ -235,41 +263,68 @@ impl NeuralSurrogate {
             .collect()
     }
 
-    /// Predictions for every row: the members' mean, and their standard deviation when there
-    /// are several members.
+    /// Predictions for every row: the members' mean, and as std the GP's on the embedding
+    /// when the model has one ([`uncertainty_method`](Self::uncertainty_method) `gp`; the
+    /// predictive std, noise included; tasks without a GP keep the members' spread, or 0 for a
+    /// single model), else the members'
+    /// standard deviation when there are several, else `None`; times the card's recalibration
+    /// factor when [`recalibrate_std`](Self::recalibrate_std) fitted one.
     pub fn predict(&self, x: &ModelInputs) -> Result<Predictions, SurrogateError> {
-        let preds: Vec<Predictions> = self.members.iter().map(|m| m.predict(x)).collect::<Result<_, _>>()?;
-        if preds.len() == 1 {
-            return Ok(preds.into_iter().next().expect("one member"));
+        let mut z = None;
+        let mut preds = Vec::with_capacity(self.members.len());
+        for (k, m) in self.members.iter().enumerate() {
+            let (p, e) = m.predict_embed(x, k == 0 && self.gp.is_some())?;
+            z = z.or(e);
+            preds.push(p);
         }
-        let k = preds.len() as f64;
-        let (n, nt) = preds[0].mean.dim();
-        // Average probabilities (not labels) for classification, then summarise.
-        let probabilities: Vec<Option<Array2<f64>>> = (0..nt)
-            .map(|t| {
-                let mut sum = preds[0].probabilities[t].clone()?;
-                for p in &preds[1..] {
-                    sum += p.probabilities[t].as_ref().expect("members share tasks");
-                }
-                Some(sum / k)
-            })
-            .collect();
-        let mut mean = Array2::<f64>::zeros((n, nt));
-        let mut std = Array2::<f64>::zeros((n, nt));
-        for t in 0..nt {
-            for i in 0..n {
-                let vals: Vec<f64> = preds.iter().map(|p| p.mean[[i, t]]).collect();
-                let m = vals.iter().sum::<f64>() / k;
-                mean[[i, t]] = m;
-                std[[i, t]] = (vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        let mut out = combine(&self.card, preds);
+        if let (Some(g), Some(z)) = (&self.gp, &z) {
+            g.apply(&mut out, z, &x.inputs);
+        }
+        let scale = self.card.uncertainty.as_ref().and_then(|u| u.std_scale.as_ref());
+        if let (Some(sc), Some(std)) = (scale, out.std.as_mut()) {
+            for (t, f) in sc.factors.iter().enumerate().take(std.ncols()) {
+                std.column_mut(t).mapv_inplace(|v| v * f);
             }
         }
-        summarise_classes(&self.card, &mut mean, &probabilities);
-        Ok(Predictions { tasks: self.task_names(), mean, std: Some(std), probabilities })
+        Ok(out)
     }
 
     /// The embedding of member 0 (members' embeddings are not aligned with each other).
     pub fn embed(&self, x: &ModelInputs) -> Result<Array2<f64>, SurrogateError> {
         self.members[0].embed(x)
     }
+}
+
+/// The members' predictions combined: the mean (probabilities averaged for classes) and, for
+/// several members, their standard deviation.
+fn combine(card: &ModelCard, preds: Vec<Predictions>) -> Predictions {
+    if preds.len() == 1 {
+        return preds.into_iter().next().expect("one member");
+    }
+    let k = preds.len() as f64;
+    let (n, nt) = preds[0].mean.dim();
+    // Average probabilities (not labels) for classification, then summarise.
+    let probabilities: Vec<Option<Array2<f64>>> = (0..nt)
+        .map(|t| {
+            let mut sum = preds[0].probabilities[t].clone()?;
+            for p in &preds[1..] {
+                sum += p.probabilities[t].as_ref().expect("members share tasks");
+            }
+            Some(sum / k)
+        })
+        .collect();
+    let mut mean = Array2::<f64>::zeros((n, nt));
+    let mut std = Array2::<f64>::zeros((n, nt));
+    for t in 0..nt {
+        for i in 0..n {
+            let vals: Vec<f64> = preds.iter().map(|p| p.mean[[i, t]]).collect();
+            let m = vals.iter().sum::<f64>() / k;
+            mean[[i, t]] = m;
+            std[[i, t]] = (vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        }
+    }
+    summarise_classes(card, &mut mean, &probabilities);
+    let tasks = card.tasks.iter().map(|t| t.name.clone()).collect();
+    Predictions { tasks, mean, std: Some(std), probabilities }
 }

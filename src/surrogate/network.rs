@@ -1,6 +1,7 @@
 //! The whole network: the composition [`Encoder`], an optional branch for structure/processing
 //! inputs (concatenated to the composition embedding), and one head per task
-//! (`Linear → SiLU → Dropout → Linear`, 1 output for regression, one logit per class).
+//! (`Linear → SiLU → Dropout → Linear`, 1 output for regression, one logit per class; a single
+//! `Linear` when the architecture's `head_hidden` is 0, as for a linear probe).
 //!
 //! Variable names (the safetensors keys): `encoder.*`, `params.*`, `heads.<k>.*`. Freezing
 //! works on these prefixes.
@@ -23,23 +24,26 @@ impl Mode {
     pub const EVAL: Mode = Mode { encoder: false, heads: false };
 }
 
+/// `Linear → SiLU → Dropout → Linear`, or with `hidden` 0 a single `Linear` (a linear head,
+/// variables `l2.*` only).
 struct Mlp {
-    l1: nn::Linear,
+    l1: Option<nn::Linear>,
     l2: nn::Linear,
     dropout: f64,
 }
 
 impl Mlp {
     fn new(p: nn::Path, inp: usize, hidden: usize, out: usize, dropout: f64) -> Mlp {
-        Mlp {
-            l1: nn::linear(&p / "l1", inp as i64, hidden as i64, Default::default()),
-            l2: nn::linear(&p / "l2", hidden as i64, out as i64, Default::default()),
-            dropout,
-        }
+        let l1 = (hidden > 0).then(|| nn::linear(&p / "l1", inp as i64, hidden as i64, Default::default()));
+        let width = if hidden > 0 { hidden } else { inp };
+        Mlp { l1, l2: nn::linear(&p / "l2", width as i64, out as i64, Default::default()), dropout }
     }
 
     fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        x.apply(&self.l1).silu().dropout(self.dropout, train).apply(&self.l2)
+        match &self.l1 {
+            Some(l1) => x.apply(l1).silu().dropout(self.dropout, train).apply(&self.l2),
+            None => x.apply(&self.l2),
+        }
     }
 }
 

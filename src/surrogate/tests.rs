@@ -327,6 +327,8 @@ fn finetune_with_inputs_and_an_ensemble_gives_a_spread() {
     })
     .unwrap();
     assert_eq!(seen.len(), 3);
+    assert_eq!(ens.uncertainty_method(), "ensemble");
+    assert_eq!(ens.card().uncertainty.as_ref().unwrap().method, "ensemble");
     assert_eq!(ens.input_names(), vec!["temp"]);
     let comps = vec![Composition::parse("FeNi").unwrap(); 2];
     let x = ModelInputs::new(&comps, Some(Array2::from_shape_vec((2, 1), vec![300.0, 500.0]).unwrap()));
@@ -341,4 +343,113 @@ fn finetune_with_inputs_and_an_ensemble_gives_a_spread() {
     let wrong = ModelInputs::new(&comps, None);
     let e = back.predict(&wrong).unwrap_err().to_string();
     assert!(e.contains("temp"), "{e}");
+}
+
+#[test]
+fn gp_on_the_embedding_gives_a_std_and_survives_save_and_load() {
+    let data = synthetic(120);
+    let set = set_of(&data);
+    let mut s = settings(30);
+    s.test_frac = 0.2;
+    let mut m = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    assert_eq!(m.uncertainty_method(), "none");
+    assert!(m.predict(&inputs(&["FeNi"])).unwrap().std.is_none());
+    super::fit::attach_embedding_gp(&mut m, &set, &s, false).unwrap();
+    assert_eq!(m.uncertainty_method(), "gp");
+    let rec = m.card().uncertainty.as_ref().unwrap().gp.as_ref().unwrap();
+    assert_eq!(rec.tasks[0].rows, super::fit::fit_split(&set, &s).unwrap().train.len(), "training rows only");
+    assert!(rec.tasks[0].components >= 1 && rec.tasks[0].components <= 10);
+    let cal = m.card().metrics[0].calibration.as_ref().expect("held-out calibration with the GP's std");
+    assert!(cal.within_2sigma > 0.5, "{cal:?}");
+    let x = inputs(&["Fe0.5Ni0.5", "Fe0.2Al0.8", "CuZn", "Cr0.3Ti0.7"]);
+    let p = m.predict(&x).unwrap();
+    let sd = p.std.clone().unwrap();
+    assert!(sd.iter().all(|v| v.is_finite() && *v > 0.0), "{sd:?}");
+    // The network's mean by default; the GP's mean on request.
+    let net = m.members()[0].predict(&x).unwrap();
+    assert_eq!(p.mean, net.mean);
+    m.set_gp_mean(super::GpMean::Gp);
+    assert!(max_diff(&m.predict(&x).unwrap().mean, &net.mean) > 0.0);
+    m.set_gp_mean(super::GpMean::Network);
+    // Recalibration on held-out rows: afterwards the mean squared z-score there is exactly 1.
+    let split = super::fit::fit_split(&set, &s).unwrap();
+    let (xv, yv) = (super::fit::inputs_for(&set, &split.val), super::fit::targets_for(&set, &m, &split.val).unwrap());
+    let raw = m.predict(&xv).unwrap();
+    let f = m.recalibrate_std(&xv, &yv).unwrap();
+    let cal = m.predict(&xv).unwrap();
+    let z2 = |p: &super::Predictions| {
+        (0..xv.len()).map(|i| ((yv[[i, 0]] - p.mean[[i, 0]]) / p.std.as_ref().unwrap()[[i, 0]]).powi(2)).sum::<f64>()
+            / xv.len() as f64
+    };
+    assert!((z2(&cal) - 1.0).abs() < 1e-9, "{} (factor {f:?})", z2(&cal));
+    assert!((z2(&raw).sqrt() - f[0]).abs() < 1e-9);
+    let p = m.predict(&x).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    m.save(dir.path()).unwrap();
+    assert!(dir.path().join("gp.safetensors").is_file());
+    let back = NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap();
+    assert_eq!(back.uncertainty_method(), "gp");
+    assert_eq!(back.card().uncertainty.as_ref().unwrap().std_scale.as_ref().unwrap().factors, f);
+    assert_eq!(back.predict(&x).unwrap(), p, "identical predictions after a reload");
+    // A GP file that is not the one the card recorded is refused.
+    std::fs::write(dir.path().join("gp.safetensors"), b"junk").unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("gp.safetensors") && e.contains("does not match"), "{e}");
+    // Targets of the wrong shape, and too few rows, are clear errors.
+    let e = m.fit_embedding_gp(&x, &Array2::zeros((3, 1)), 0).unwrap_err().to_string();
+    assert!(e.contains("targets"), "{e}");
+    let e = m.fit_embedding_gp(&x, &Array2::from_elem((4, 1), f64::NAN), 0).unwrap_err().to_string();
+    assert!(e.contains("at least 3"), "{e}");
+}
+
+#[test]
+fn linear_probe_trains_a_linear_head_on_a_frozen_encoder() {
+    let base = pretrain(set_of(&synthetic(60)), &settings(2), &mut |_| {}).unwrap();
+    let mut probe =
+        super::fit::linear_probe(set_of(&steels(40)), &base, "base".into(), &settings(3), &mut |_| {}).unwrap();
+    let (before, after) = (base.members()[0].variables(), probe.members()[0].variables());
+    for (name, t) in &after {
+        if name.starts_with("encoder.") {
+            assert_eq!(before[name], *t, "{name} changed in a linear probe");
+        }
+    }
+    let head: Vec<&String> = after.keys().filter(|k| k.starts_with("heads.")).collect();
+    assert_eq!(head.len(), 2, "one linear layer (weight, bias): {head:?}");
+    assert_eq!(after["heads.0.l2.weight"].size(), vec![1, 32]);
+    let t = probe.card().training.clone().unwrap();
+    assert_eq!((t.stage.as_str(), t.freeze.as_str()), ("linear_probe", "heads"));
+    let dir = tempfile::tempdir().unwrap();
+    probe.save(dir.path()).unwrap();
+    let x = inputs(&["Fe0.7Ni0.2Co0.1"]);
+    assert_eq!(
+        NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap().predict(&x).unwrap(),
+        probe.predict(&x).unwrap()
+    );
+}
+
+#[test]
+fn gp_on_the_embedding_takes_the_processing_inputs_too() {
+    let data = synthetic(64);
+    let mut t = table("p.csv", &data.iter().map(|(f, y)| (f.as_str(), *y)).collect::<Vec<_>>());
+    let temp: Vec<Option<f64>> = (0..data.len()).map(|i| Some(300.0 + (i % 4) as f64 * 100.0)).collect();
+    for (i, y) in t.targets[0].1.iter_mut().enumerate() {
+        *y = y.map(|v| v + temp[i].unwrap() / 100.0);
+    }
+    t.inputs = vec![("temp".into(), temp)];
+    let set = TrainingSet::build(&[source(t, "y", KindChoice::Auto)]).unwrap();
+    let s = settings(10);
+    let mut m = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    super::fit::attach_embedding_gp(&mut m, &set, &s, true).unwrap();
+    let rec = m.card().uncertainty.clone().unwrap();
+    let g = &rec.gp.as_ref().unwrap().tasks[0];
+    assert_eq!((g.inputs, g.embedding_width), (1, 32 + 8), "temp appended; embedding = 2·d_model + branch");
+    assert_eq!(g.length_scales.len(), g.components + 1);
+    assert!(rec.std_scale.is_some(), "recalibrated on the validation split");
+    let comps = vec![Composition::parse("FeNi").unwrap(); 2];
+    let x = ModelInputs::new(&comps, Some(Array2::from_shape_vec((2, 1), vec![300.0, 3000.0]).unwrap()));
+    let sd = m.predict(&x).unwrap().std.unwrap();
+    assert!(sd[[1, 0]] > sd[[0, 0]], "a temperature far outside the data is less certain: {sd:?}");
+    let dir = tempfile::tempdir().unwrap();
+    m.save(dir.path()).unwrap();
+    assert_eq!(NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap().predict(&x).unwrap(), m.predict(&x).unwrap());
 }

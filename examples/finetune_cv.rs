@@ -1,0 +1,556 @@
+//! The `experiments/finetune-steels` study: 5-fold cross-validation on `steels_yield.csv`
+//! of the fine-tuned surrogate (from `surrogates/base`), the same architecture from scratch, a
+//! linear probe, and Magpie-descriptor baselines (ridge regression, a random forest), plus the
+//! calibration of the two uncertainty methods (deep ensemble, GP on the fine-tuned embedding).
+//!
+//! Hyperparameters of the three networks are chosen per outer fold by nested validation: each
+//! candidate is trained on the fold's training part with its own inner split (70 % train,
+//! 15 % early stopping, 20 % inner test, by composition) and scored on the inner test; the
+//! outer test fold is touched only by the final model. The ridge penalty is chosen by 5-fold
+//! CV inside the training part; the forest is untuned (100 trees, a third of the features per
+//! split, leaves of one row — the usual defaults).
+//!
+//! ```text
+//! cargo run --example finetune_cv -- [--data data/matbench/steels_yield.csv] [--base surrogates/base]
+//!     [--folds 5] [--seed 0] [--members 5] [--quick] [--out experiments/finetune-steels/results.json]
+//!     [--lrs 3e-4,1e-3,3e-3] [--wds 1e-4] [--freezes none,top_k:1,heads] [--probe-lrs 1e-3,3e-3,1e-2]
+//! ```
+//! `--bench-predict MODEL` instead times `NeuralSurrogate::predict` on in-memory batches of
+//! the steels compositions (as an optimizer scores candidates), for several batch sizes.
+//!
+//! The grids (learning rates and weight decays for the fine-tuned and from-scratch networks,
+//! freeze strategies for the fine-tuned one, learning rates for the probe) default to the
+//! first round of the study.
+//! `--quick` (2 folds, 15 epochs, one candidate each) checks the driver end to end in a minute.
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crucible::chem::{Composition, Featurizer};
+use crucible::gp::Cholesky;
+use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
+use crucible::surrogate::fit::{self, attach_embedding_gp, inputs_for, linear_probe, recalibrate_on_validation};
+use crucible::surrogate::metrics::{self, Calibration};
+use crucible::surrogate::{
+    set_threads, Device, FitSettings, Freeze, GpMean, KindChoice, LabeledTable, NeuralSurrogate, RegressionLoss, Start,
+    TaskRequest, TaskSource, TrainSettings, TrainingSet,
+};
+use ndarray::{Array1, Array2};
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Args {
+    data: PathBuf,
+    base: PathBuf,
+    folds: usize,
+    seed: u64,
+    members: usize,
+    quick: bool,
+    out: PathBuf,
+    lrs: Vec<f64>,
+    wds: Vec<f64>,
+    freezes: Vec<Freeze>,
+    probe_lrs: Vec<f64>,
+    bench: Option<PathBuf>,
+}
+
+fn list<T: std::str::FromStr>(v: &str) -> Res<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.split(',').map(|x| x.trim().parse::<T>().map_err(|e| format!("{x}: {e}").into())).collect()
+}
+
+fn args() -> Res<Args> {
+    let mut a = Args {
+        data: "data/matbench/steels_yield.csv".into(),
+        base: "surrogates/base".into(),
+        folds: 5,
+        seed: 0,
+        members: 5,
+        quick: false,
+        out: "experiments/finetune-steels/results.json".into(),
+        lrs: vec![3e-4, 1e-3, 3e-3],
+        wds: vec![1e-4],
+        freezes: vec![Freeze::None, Freeze::TopBlocks(1), Freeze::Heads],
+        probe_lrs: vec![1e-3, 3e-3, 1e-2],
+        bench: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().ok_or_else(|| format!("{k} needs a value"));
+        match k.as_str() {
+            "--data" => a.data = v()?.into(),
+            "--base" => a.base = v()?.into(),
+            "--folds" => a.folds = v()?.parse()?,
+            "--seed" => a.seed = v()?.parse()?,
+            "--members" => a.members = v()?.parse()?,
+            "--out" => a.out = v()?.into(),
+            "--quick" => a.quick = true,
+            "--lrs" => a.lrs = list(&v()?)?,
+            "--wds" => a.wds = list(&v()?)?,
+            "--freezes" => a.freezes = list(&v()?)?,
+            "--probe-lrs" => a.probe_lrs = list(&v()?)?,
+            "--bench-predict" => a.bench = Some(v()?.into()),
+            o => return Err(format!("unknown argument {o}").into()),
+        }
+    }
+    if a.quick {
+        a.folds = 2;
+        a.lrs.truncate(1);
+        a.wds.truncate(1);
+        a.freezes.truncate(1);
+        a.probe_lrs.truncate(1);
+    }
+    Ok(a)
+}
+
+/// How a network is trained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    FineTuned(Freeze),
+    Scratch,
+    Probe,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    kind: Kind,
+    lr: f64,
+    wd: f64,
+}
+
+impl Candidate {
+    fn label(&self) -> String {
+        match self.kind {
+            Kind::FineTuned(f) => format!("freeze {f}, lr {:.0e}, wd {:.0e}", self.lr, self.wd),
+            _ => format!("lr {:.0e}, wd {:.0e}", self.lr, self.wd),
+        }
+    }
+}
+
+fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, quick: bool) -> FitSettings {
+    FitSettings {
+        train: TrainSettings {
+            epochs: if quick { 15 } else { 300 },
+            batch_size: 32,
+            lr: c.lr,
+            weight_decay: c.wd,
+            warmup: 0.05,
+            loss: RegressionLoss::Mae,
+            patience: 30,
+            seed,
+            ..TrainSettings::default()
+        },
+        val_frac: 0.15,
+        test_frac,
+        freeze: match c.kind {
+            Kind::FineTuned(f) => f,
+            _ => Freeze::None,
+        },
+        members,
+        device: Device::Cpu,
+        ..FitSettings::default()
+    }
+}
+
+fn train(set: &TrainingSet, c: &Candidate, base: &NeuralSurrogate, s: &FitSettings) -> Res<NeuralSurrogate> {
+    let name = "surrogates/base".to_string();
+    Ok(match c.kind {
+        Kind::FineTuned(_) => fit::finetune(set.clone(), Start::From { model: base, name }, s, &mut |_| {})?,
+        Kind::Scratch => {
+            let s = FitSettings { architecture: base.card().architecture.clone(), ..s.clone() };
+            fit::finetune(set.clone(), Start::Scratch, &s, &mut |_| {})?
+        }
+        Kind::Probe => linear_probe(set.clone(), base, name, s, &mut |_| {})?,
+    })
+}
+
+/// Pick the candidate with the lowest inner-test MAE (never the outer test fold).
+fn tune(
+    pool: &TrainingSet,
+    cands: &[Candidate],
+    base: &NeuralSurrogate,
+    a: &Args,
+) -> Res<(Candidate, Vec<(String, f64)>)> {
+    let mut tried = Vec::new();
+    let mut best: Option<(f64, Candidate)> = None;
+    for c in cands {
+        let s = settings(c, a.seed + 1000, 0.2, 1, a.quick);
+        let m = train(pool, c, base, &s)?;
+        let mae = m.card().metrics[0].regression.as_ref().ok_or("no inner-test metrics")?.mae;
+        tried.push((c.label(), mae));
+        if best.is_none_or(|(b, _)| mae < b) {
+            best = Some((mae, *c));
+        }
+    }
+    Ok((best.expect("at least one candidate").1, tried))
+}
+
+fn slice(t: &LabeledTable, rows: &[usize]) -> LabeledTable {
+    let pick = |v: &Vec<Option<f64>>| rows.iter().map(|&r| v[r]).collect();
+    LabeledTable {
+        source: t.source.clone(),
+        sha256: t.sha256.clone(),
+        formulas: rows.iter().map(|&r| t.formulas[r].clone()).collect(),
+        targets: t.targets.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
+        inputs: t.inputs.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
+    }
+}
+
+fn set_of(t: LabeledTable) -> Res<TrainingSet> {
+    let req = TaskRequest { name: "yield_strength".into(), kind: KindChoice::Regression, unit: Some("MPa".into()) };
+    Ok(TrainingSet::build(&[TaskSource { table: t, tasks: vec![req] }])?)
+}
+
+// ---------- descriptor baselines (Magpie features) ----------
+
+/// Column means and standard deviations of `x` (NaN cells ignored; std 0 → 1).
+fn col_stats(x: &Array2<f64>) -> (Vec<f64>, Vec<f64>) {
+    (0..x.ncols())
+        .map(|j| {
+            let v: Vec<f64> = x.column(j).iter().copied().filter(|v| v.is_finite()).collect();
+            let m = if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+            let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt();
+            (m, if s > 1e-12 { s } else { 1.0 })
+        })
+        .unzip()
+}
+
+fn standardise(x: &Array2<f64>, (m, s): &(Vec<f64>, Vec<f64>)) -> Array2<f64> {
+    Array2::from_shape_fn(x.dim(), |(i, j)| if x[[i, j]].is_finite() { (x[[i, j]] - m[j]) / s[j] } else { 0.0 })
+}
+
+/// Ridge regression on standardised features: predictions for `xt`.
+fn ridge(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, lambda: f64) -> Vec<f64> {
+    let st = col_stats(x);
+    let (xs, xts) = (standardise(x, &st), standardise(xt, &st));
+    let ym = y.iter().sum::<f64>() / y.len() as f64;
+    let d = xs.ncols();
+    let mut a = xs.t().dot(&xs);
+    for j in 0..d {
+        a[[j, j]] += lambda;
+    }
+    let mut b: Vec<f64> = (0..d).map(|j| xs.column(j).iter().zip(y).map(|(u, v)| u * (v - ym)).sum()).collect();
+    let ch = Cholesky::new(a.as_slice().expect("standard layout"), d).expect("ridge system is positive definite");
+    ch.solve(&mut b);
+    let beta = Array1::from(b);
+    xts.dot(&beta).iter().map(|v| v + ym).collect()
+}
+
+/// Ridge with the penalty chosen by 5-fold CV on the training rows.
+fn ridge_cv(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, seed: u64) -> (Vec<f64>, f64) {
+    let n = y.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut crucible::rng::stream(seed, "ridge-cv", 0));
+    let lambdas = [1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0];
+    let mut best = (f64::INFINITY, 1.0);
+    for &l in &lambdas {
+        let mut err = 0.0;
+        for k in 0..5 {
+            let te: Vec<usize> =
+                order.iter().copied().enumerate().filter(|(i, _)| i % 5 == k).map(|(_, r)| r).collect();
+            let tr: Vec<usize> =
+                order.iter().copied().enumerate().filter(|(i, _)| i % 5 != k).map(|(_, r)| r).collect();
+            let p = ridge(
+                &x.select(ndarray::Axis(0), &tr),
+                &tr.iter().map(|&r| y[r]).collect::<Vec<_>>(),
+                &x.select(ndarray::Axis(0), &te),
+                l,
+            );
+            err += te.iter().zip(&p).map(|(&r, v)| (y[r] - v).abs()).sum::<f64>();
+        }
+        if err < best.0 {
+            best = (err, l);
+        }
+    }
+    (ridge(x, y, xt, best.1), best.1)
+}
+
+enum Node {
+    Leaf(f64),
+    Split { feature: usize, threshold: f64, left: usize, right: usize },
+}
+
+/// A regression tree grown to leaves of `min_leaf` rows, `mtry` random features per split.
+fn grow(
+    x: &Array2<f64>,
+    y: &[f64],
+    idx: &mut [usize],
+    mtry: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    nodes: &mut Vec<Node>,
+) -> usize {
+    let n = idx.len();
+    let mean = idx.iter().map(|&r| y[r]).sum::<f64>() / n as f64;
+    let me = nodes.len();
+    nodes.push(Node::Leaf(mean));
+    if n < 2 {
+        return me;
+    }
+    let d = x.ncols();
+    let mut feats: Vec<usize> = (0..d).collect();
+    feats.shuffle(rng);
+    let total: f64 = idx.iter().map(|&r| y[r]).sum();
+    let mut best: Option<(f64, usize, f64)> = None; // (score, feature, threshold)
+    let mut sorted = idx.to_vec();
+    for &f in feats.iter().take(mtry) {
+        sorted.sort_by(|&a, &b| x[[a, f]].total_cmp(&x[[b, f]]));
+        let mut left = 0.0;
+        for i in 0..n - 1 {
+            left += y[sorted[i]];
+            let (a, b) = (x[[sorted[i], f]], x[[sorted[i + 1], f]]);
+            if a == b {
+                continue;
+            }
+            let (nl, nr) = ((i + 1) as f64, (n - i - 1) as f64);
+            // maximise the between-groups sum of squares ⇔ minimise the SSE
+            let score = left * left / nl + (total - left) * (total - left) / nr;
+            if best.is_none_or(|(s, _, _)| score > s) {
+                best = Some((score, f, 0.5 * (a + b)));
+            }
+        }
+    }
+    let Some((_, feature, threshold)) = best else { return me };
+    let (mut l, mut r): (Vec<usize>, Vec<usize>) = idx.iter().partition(|&&row| x[[row, feature]] <= threshold);
+    let left = grow(x, y, &mut l, mtry, rng, nodes);
+    let right = grow(x, y, &mut r, mtry, rng, nodes);
+    nodes[me] = Node::Split { feature, threshold, left, right };
+    me
+}
+
+fn forest(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, seed: u64) -> Vec<f64> {
+    let st = col_stats(x);
+    let (xs, xts) = (standardise(x, &st), standardise(xt, &st));
+    let trees = 100;
+    let mtry = (xs.ncols() / 3).max(1);
+    let mut pred = vec![0.0; xts.nrows()];
+    for t in 0..trees {
+        let mut rng = crucible::rng::stream(seed, "forest", t);
+        let mut idx: Vec<usize> = (0..y.len()).map(|_| rng.random_range(0..y.len())).collect();
+        let mut nodes = Vec::new();
+        grow(&xs, y, &mut idx, mtry, &mut rng, &mut nodes);
+        for (i, p) in pred.iter_mut().enumerate() {
+            let mut k = 0;
+            loop {
+                match nodes[k] {
+                    Node::Leaf(v) => {
+                        *p += v / trees as f64;
+                        break;
+                    }
+                    Node::Split { feature, threshold, left, right } => {
+                        k = if xts[[i, feature]] <= threshold { left } else { right };
+                    }
+                }
+            }
+        }
+    }
+    pred
+}
+
+// ---------- the study ----------
+
+#[derive(Default)]
+struct Tally {
+    mae: Vec<f64>,
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt();
+    (m, s)
+}
+
+fn scores(model: &NeuralSurrogate, test: &TrainingSet, y: &[f64]) -> Res<(f64, Option<Calibration>)> {
+    let all: Vec<usize> = (0..test.len()).collect();
+    let p = model.predict(&inputs_for(test, &all))?;
+    let mean = p.mean.column(0).to_vec();
+    let mae = metrics::regression(y, &mean).mae;
+    let cal = p.std.map(|s| metrics::calibration(y, &mean, &s.column(0).to_vec()));
+    Ok((mae, cal))
+}
+
+/// Rows per second of `predict` on in-memory batches (each size repeated for ≥ 2 s).
+fn bench_predict(model: &std::path::Path, data: &std::path::Path) -> Res<()> {
+    let m = NeuralSurrogate::load(model, Device::Cpu)?;
+    let targets = ["target".to_string()];
+    let t = read_labeled(data, &DatasetColumns { formula: "formula", targets: &targets, inputs: InputColumns::None })?;
+    let comps: Vec<Composition> =
+        t.formulas.iter().flatten().map(|f| Composition::parse(f)).collect::<Result<_, _>>()?;
+    println!("{}: uncertainty {}, {} members", model.display(), m.uncertainty_method(), m.members().len());
+    for b in [1usize, 16, 256, 4096] {
+        let batch: Vec<Composition> = (0..b).map(|i| comps[i % comps.len()].clone()).collect();
+        let x = crucible::surrogate::ModelInputs::new(&batch, None);
+        let t0 = Instant::now();
+        let mut calls = 0;
+        while t0.elapsed().as_secs_f64() < 2.0 {
+            m.predict(&x)?;
+            calls += 1;
+        }
+        let s = t0.elapsed().as_secs_f64();
+        println!("batch {b:>5}: {:>8.2} ms per call, {:>8.0} rows/s", 1e3 * s / calls as f64, (calls * b) as f64 / s);
+    }
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let a = args()?;
+    set_threads(Some(1));
+    if let Some(model) = &a.bench {
+        return bench_predict(model, &a.data);
+    }
+    let t0 = Instant::now();
+    let targets = ["target".to_string()];
+    let table =
+        read_labeled(&a.data, &DatasetColumns { formula: "formula", targets: &targets, inputs: InputColumns::None })?;
+    let n = table.formulas.len();
+    let base = NeuralSurrogate::load(&a.base, Device::Cpu)?;
+    println!("{}: {n} rows; base {}; {} folds, seed {}", a.data.display(), a.base.display(), a.folds, a.seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut crucible::rng::stream(a.seed, "cv-folds", 0));
+    let grid = |kind: Kind, lrs: &[f64], wds: &[f64]| -> Vec<Candidate> {
+        lrs.iter().flat_map(|&lr| wds.iter().map(move |&wd| Candidate { kind, lr, wd })).collect()
+    };
+    let ft_cands: Vec<Candidate> = a.freezes.iter().flat_map(|&f| grid(Kind::FineTuned(f), &a.lrs, &a.wds)).collect();
+    let sc_cands = grid(Kind::Scratch, &a.lrs, &a.wds);
+    let pr_cands = grid(Kind::Probe, &a.probe_lrs, &a.wds[..1]);
+    let names = [
+        "fine-tuned from base",
+        "from scratch",
+        "linear probe",
+        "Magpie + ridge",
+        "Magpie + random forest",
+        "predict the training mean",
+        "fine-tuned, GP on embedding (GP mean)",
+        "fine-tuned ensemble",
+    ];
+    let mut tally: Vec<Tally> = (0..names.len()).map(|_| Tally::default()).collect();
+    // calibration variants: GP raw / recalibrated (network mean), GP recal (GP mean), ensemble raw / recal
+    let mut cal: Vec<Vec<Calibration>> = vec![Vec::new(); 5];
+    let mut json = Vec::new();
+    let magpie = Featurizer::magpie();
+    for k in 0..a.folds {
+        let tf = Instant::now();
+        let test_rows: Vec<usize> =
+            order.iter().copied().enumerate().filter(|(i, _)| i % a.folds == k).map(|(_, r)| r).collect();
+        let pool_rows: Vec<usize> =
+            order.iter().copied().enumerate().filter(|(i, _)| i % a.folds != k).map(|(_, r)| r).collect();
+        let (pool, test) = (set_of(slice(&table, &pool_rows))?, set_of(slice(&table, &test_rows))?);
+        let y: Vec<f64> = (0..test.len()).map(|r| test.target(r, 0)).collect();
+        let ypool: Vec<f64> = (0..pool.len()).map(|r| pool.target(r, 0)).collect();
+        let mut fold = serde_json::Map::new();
+        fold.insert("fold".into(), k.into());
+        fold.insert("test_rows".into(), test.len().into());
+        // tuning (nested; the outer test fold is not used)
+        let (ft_c, ft_tried) = tune(&pool, &ft_cands, &base, &a)?;
+        let (sc_c, sc_tried) = tune(&pool, &sc_cands, &base, &a)?;
+        let (pr_c, pr_tried) = tune(&pool, &pr_cands, &base, &a)?;
+        for (name, tried, chosen) in
+            [("fine-tuned", &ft_tried, &ft_c), ("scratch", &sc_tried, &sc_c), ("probe", &pr_tried, &pr_c)]
+        {
+            let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.1}")).collect();
+            println!("fold {k} tuning {name}: {} -> {}", t.join("; "), chosen.label());
+            fold.insert(format!("tuning_{name}"), serde_json::json!({"tried": tried, "chosen": chosen.label()}));
+        }
+        // final models on the whole training part (85 % train, 15 % early stopping)
+        let s = settings(&ft_c, a.seed, 0.0, 1, a.quick);
+        let mut ft = train(&pool, &ft_c, &base, &s)?;
+        let (mae, _) = scores(&ft, &test, &y)?;
+        tally[0].mae.push(mae);
+        attach_embedding_gp(&mut ft, &pool, &s, false)?;
+        let (_, c_raw) = scores(&ft, &test, &y)?;
+        recalibrate_on_validation(&mut ft, &pool, &s)?;
+        let (_, c_rec) = scores(&ft, &test, &y)?;
+        ft.set_gp_mean(GpMean::Gp);
+        recalibrate_on_validation(&mut ft, &pool, &s)?;
+        let (gp_mae, c_gpm) = scores(&ft, &test, &y)?;
+        tally[6].mae.push(gp_mae);
+        cal[0].push(c_raw.expect("GP std"));
+        cal[1].push(c_rec.expect("GP std"));
+        cal[2].push(c_gpm.expect("GP std"));
+        let se = settings(&ft_c, a.seed, 0.0, a.members, a.quick);
+        let mut ens = train(&pool, &ft_c, &base, &se)?;
+        let (emae, e_raw) = scores(&ens, &test, &y)?;
+        tally[7].mae.push(emae);
+        recalibrate_on_validation(&mut ens, &pool, &se)?;
+        let (_, e_rec) = scores(&ens, &test, &y)?;
+        cal[3].push(e_raw.expect("ensemble std"));
+        cal[4].push(e_rec.expect("ensemble std"));
+        let sc = train(&pool, &sc_c, &base, &settings(&sc_c, a.seed, 0.0, 1, a.quick))?;
+        tally[1].mae.push(scores(&sc, &test, &y)?.0);
+        let pr = train(&pool, &pr_c, &base, &settings(&pr_c, a.seed, 0.0, 1, a.quick))?;
+        tally[2].mae.push(scores(&pr, &test, &y)?.0);
+        // descriptors
+        let comps = |set: &TrainingSet| -> Vec<Composition> {
+            set.formulas.iter().map(|f| Composition::parse(f).expect("training formulas parse")).collect()
+        };
+        let (xp, xt) = (magpie.featurize_batch(&comps(&pool)), magpie.featurize_batch(&comps(&test)));
+        let (rp, lambda) = ridge_cv(&xp, &ypool, &xt, a.seed);
+        tally[3].mae.push(metrics::regression(&y, &rp).mae);
+        let fp = forest(&xp, &ypool, &xt, a.seed + k as u64);
+        tally[4].mae.push(metrics::regression(&y, &fp).mae);
+        let ym = ypool.iter().sum::<f64>() / ypool.len() as f64;
+        tally[5].mae.push(metrics::regression(&y, &vec![ym; y.len()]).mae);
+        let row: Vec<String> = names.iter().zip(&tally).map(|(n, t)| format!("{n} {:.1}", t.mae[k])).collect();
+        println!("fold {k} ({:.0}s, ridge λ {lambda}): {}", tf.elapsed().as_secs_f64(), row.join(", "));
+        let c: Vec<String> = cal
+            .iter()
+            .map(|c| format!("{:.2}/{:.2}/{:.2}", c[k].nll, c[k].within_1sigma, c[k].within_2sigma))
+            .collect();
+        println!(
+            "fold {k} calibration (NLL/1σ/2σ) GP raw, GP recal, GP-mean recal, ensemble raw, ensemble recal: {}",
+            c.join(", ")
+        );
+        for (nm, t) in names.iter().zip(&tally) {
+            fold.insert((*nm).into(), t.mae[k].into());
+        }
+        fold.insert("ridge_lambda".into(), lambda.into());
+        fold.insert(
+            "calibration".into(),
+            serde_json::json!(cal
+                .iter()
+                .map(|c| [c[k].nll, c[k].within_1sigma, c[k].within_2sigma])
+                .collect::<Vec<_>>()),
+        );
+        json.push(serde_json::Value::Object(fold));
+    }
+    println!("\n| model | MAE (MPa), mean ± std over {} folds | per fold |", a.folds);
+    println!("|---|---|---|");
+    for (nm, t) in names.iter().zip(&tally) {
+        let (m, s) = mean_sd(&t.mae);
+        let per: Vec<String> = t.mae.iter().map(|v| format!("{v:.1}")).collect();
+        println!("| {nm} | {m:.1} ± {s:.1} | {} |", per.join(", "));
+    }
+    println!("\n| uncertainty | NLL | within 1σ | within 2σ |");
+    println!("|---|---|---|---|");
+    let cal_names = [
+        "GP on embedding, raw (network mean)",
+        "GP on embedding, recalibrated on validation (network mean)",
+        "GP on embedding, recalibrated (GP mean)",
+        "ensemble, raw",
+        "ensemble, recalibrated on validation",
+    ];
+    for (nm, c) in cal_names.iter().zip(&cal) {
+        let f = |g: &dyn Fn(&Calibration) -> f64| mean_sd(&c.iter().map(g).collect::<Vec<_>>());
+        let ((a1, b1), (a2, b2), (a3, b3)) = (f(&|c| c.nll), f(&|c| c.within_1sigma), f(&|c| c.within_2sigma));
+        println!(
+            "| {nm} | {a1:.2} ± {b1:.2} | {:.1} ± {:.1}% | {:.1} ± {:.1}% |",
+            100.0 * a2,
+            100.0 * b2,
+            100.0 * a3,
+            100.0 * b3
+        );
+    }
+    println!("\ntotal {:.1} min", t0.elapsed().as_secs_f64() / 60.0);
+    if let Some(dir) = a.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(
+        &a.out,
+        serde_json::to_string_pretty(
+            &serde_json::json!({"folds": json, "seed": a.seed, "minutes": t0.elapsed().as_secs_f64() / 60.0}),
+        )?,
+    )?;
+    Ok(())
+}

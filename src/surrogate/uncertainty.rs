@@ -1,0 +1,387 @@
+//! The second uncertainty method: a Gaussian process on the fine-tuned embedding, one per
+//! regression task, fitted, saved next to the weights (`gp.safetensors`, f64 arrays, so a
+//! reload predicts bit-for-bit the same) and applied by [`NeuralSurrogate::predict`].
+//!
+//! The GP numerics (standardisation, principal-component projection of the embedding, ARD
+//! Matérn-5/2 fit, predictive std) live in [`crate::gp::embedded`]; this file only feeds it
+//! member 0's embedding (members of an ensemble are not aligned with each other) and the raw
+//! structure/processing inputs, and stores the result.
+//!
+//! **Mean.** With a GP the std always comes from the GP. The mean comes from the network by
+//! default ([`GpMean::Network`]): in the steels 5-fold study the GP's mean was no better
+//! (MAE 120.3 ± 15.2 MPa against the network's 120.0 ± 17.8; `experiments/finetune-steels`),
+//! and the network's mean is the one the ensemble and the no-uncertainty model report, so the
+//! method changes only the std. [`GpMean::Gp`] is kept for data where it helps.
+//!
+//! **Calibration.** The GP is fitted on the rows the network was trained on, whose embeddings
+//! the network has shaped to fit them, so its noise estimate is far too small: raw, only 38 %
+//! of held-out steels fell within 1σ. [`NeuralSurrogate::recalibrate_std`] fits one factor per
+//! task on held-out (validation) rows; after it, 70 % / 92 % fell within 1σ / 2σ (ensemble:
+//! 80 % / 96 %). `crucible finetune` does this by default for both methods.
+use std::path::Path;
+
+use ndarray::{Array1, Array2, Axis};
+use tch::Tensor;
+
+use super::checkpoint::sha256_file;
+use super::model::{ModelInputs, NeuralSurrogate, Predictions};
+use super::SurrogateError;
+use crate::gp::embedded::{EmbeddingGp, EmbeddingGpOptions, EmbeddingGpParts};
+use crate::gp::pca::Projection;
+use crate::gp::Hyper;
+
+/// The GP file in a model directory.
+pub const GP_FILE: &str = "gp.safetensors";
+
+/// Where the predicted mean comes from when a model has a GP on its embedding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GpMean {
+    /// The network (or ensemble) mean; the GP gives only the std.
+    #[default]
+    Network,
+    /// The GP's posterior mean.
+    Gp,
+}
+
+/// The card's record of how a model states its uncertainty.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UncertaintyRecord {
+    /// `ensemble` (the members' spread) or `gp` (a GP on the embedding).
+    pub method: String,
+    /// The GP, when `method` is `gp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gp: Option<GpRecord>,
+    /// Per task, the factor the raw std is multiplied by, fitted on held-out rows by
+    /// [`NeuralSurrogate::recalibrate_std`] (absent: not recalibrated, factor 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std_scale: Option<StdScale>,
+}
+
+/// A variance-scaling recalibration of the predicted std.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StdScale {
+    /// Per task (card order): the factor; 1 for tasks without a std or held-out targets.
+    pub factors: Vec<f64>,
+    /// Held-out rows it was fitted on, per task.
+    pub rows: Vec<usize>,
+}
+
+/// A GP on the embedding, as recorded in the card.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GpRecord {
+    /// The arrays' file in the model directory.
+    pub file: String,
+    /// Its SHA-256 (filled in when saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Which member's embedding the GP sees.
+    pub member: usize,
+    /// Where the predicted mean comes from.
+    pub mean: GpMean,
+    /// The seed of the hyperparameter fit.
+    pub seed: u64,
+    /// One entry per regression task with a GP.
+    pub tasks: Vec<GpTaskRecord>,
+}
+
+/// One task's GP.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GpTaskRecord {
+    /// Task name.
+    pub task: String,
+    /// Training rows.
+    pub rows: usize,
+    /// Width of the embedding.
+    pub embedding_width: usize,
+    /// Principal components kept.
+    pub components: usize,
+    /// Fraction of the standardised embedding variance they explain.
+    pub explained_variance: f64,
+    /// Raw structure/processing inputs appended.
+    pub inputs: usize,
+    /// Fitted noise standard deviation (target units).
+    pub noise_std: f64,
+    /// Fitted ARD length scales (unit-cube units of the features, components first).
+    pub length_scales: Vec<f64>,
+}
+
+/// The fitted GPs of a model: one per task (`None` for classification tasks).
+#[derive(Debug, Clone)]
+pub(crate) struct EmbeddingGps {
+    pub tasks: Vec<Option<EmbeddingGp>>,
+    pub mean: GpMean,
+}
+
+impl EmbeddingGps {
+    /// Replace the std (and with [`GpMean::Gp`] the mean) of every task with a GP.
+    pub fn apply(&self, pred: &mut Predictions, z: &Array2<f64>, inputs: &Array2<f64>) {
+        let (n, nt) = pred.mean.dim();
+        let std = pred.std.get_or_insert_with(|| Array2::zeros((n, nt)));
+        for (t, gp) in self.tasks.iter().enumerate() {
+            let Some(gp) = gp else { continue };
+            let post = gp.predict(z.view(), inputs.view());
+            std.column_mut(t).assign(&post.std);
+            if self.mean == GpMean::Gp {
+                pred.mean.column_mut(t).assign(&post.mean);
+            }
+        }
+    }
+}
+
+fn ck(path: &Path, message: impl Into<String>) -> SurrogateError {
+    SurrogateError::Checkpoint { path: path.to_owned(), message: message.into() }
+}
+
+impl NeuralSurrogate {
+    /// Fit, per regression task, an exact GP on member 0's embedding of the rows `x` (plus
+    /// their raw structure/processing inputs); `targets` is n × tasks in the card's task order,
+    /// NaN where missing (classification columns are ignored). Afterwards [`predict`] takes its
+    /// std from the GPs, [`uncertainty_method`] says `gp`, and [`save`] writes them next to the
+    /// weights. `seed` drives the hyperparameter fit's random starts.
+    ///
+    /// Pass the rows the network was trained on (not held-out rows you will evaluate on).
+    ///
+    /// [`predict`]: NeuralSurrogate::predict
+    /// [`uncertainty_method`]: NeuralSurrogate::uncertainty_method
+    /// [`save`]: NeuralSurrogate::save
+    pub fn fit_embedding_gp(
+        &mut self,
+        x: &ModelInputs,
+        targets: &Array2<f64>,
+        seed: u64,
+    ) -> Result<(), SurrogateError> {
+        let nt = self.card.tasks.len();
+        if targets.dim() != (x.len(), nt) {
+            return Err(SurrogateError::Inputs(format!(
+                "targets are {} × {} but the rows are {} and the model has {nt} tasks",
+                targets.nrows(),
+                targets.ncols(),
+                x.len()
+            )));
+        }
+        let z = self.members[0].embed(x)?;
+        let mut gps = Vec::with_capacity(nt);
+        let mut records = Vec::new();
+        for (t, task) in self.card.tasks.iter().enumerate() {
+            if task.kind.is_classification() {
+                gps.push(None);
+                continue;
+            }
+            let rows: Vec<usize> = (0..x.len()).filter(|&i| targets[[i, t]].is_finite()).collect();
+            if rows.len() < 3 {
+                return Err(SurrogateError::data(format!(
+                    "task '{}': a GP on the embedding needs at least 3 rows with a target, got {}",
+                    task.name,
+                    rows.len()
+                )));
+            }
+            let zs = z.select(Axis(0), &rows);
+            let xs = x.inputs.select(Axis(0), &rows);
+            let y: Array1<f64> = rows.iter().map(|&i| targets[[i, t]]).collect();
+            let mut rng = crate::rng::stream(seed, "embedding-gp", t as u64);
+            let (gp, _) = EmbeddingGp::fit(zs.view(), xs.view(), y.view(), &EmbeddingGpOptions::default(), &mut rng)
+                .map_err(|e| SurrogateError::data(format!("task '{}': GP on the embedding: {e}", task.name)))?;
+            let p = gp.parts();
+            records.push(GpTaskRecord {
+                task: task.name.clone(),
+                rows: rows.len(),
+                embedding_width: z.ncols(),
+                components: p.projection.len(),
+                explained_variance: p.projection.explained,
+                inputs: gp.extra_inputs(),
+                noise_std: gp.noise_std(),
+                length_scales: p.hyper.length_scales(),
+            });
+            gps.push(Some(gp));
+        }
+        if records.is_empty() {
+            return Err(SurrogateError::data("the model has no regression task to fit a GP to".into()));
+        }
+        let mean = self.gp.as_ref().map_or(GpMean::default(), |g| g.mean);
+        self.gp = Some(EmbeddingGps { tasks: gps, mean });
+        let gp = GpRecord { file: GP_FILE.into(), sha256: None, member: 0, mean, seed, tasks: records };
+        self.card.uncertainty = Some(UncertaintyRecord { method: "gp".into(), gp: Some(gp), std_scale: None });
+        Ok(())
+    }
+
+    /// Fit, per regression task, the factor `s` that makes the predicted std calibrated on the
+    /// held-out rows `x` with `targets` (n × tasks, NaN = missing): the maximum-likelihood
+    /// variance scale `s² = mean((y − mean)² / std²)` (a variance-scaling recalibration).
+    /// [`predict`](NeuralSurrogate::predict) multiplies the std by it from then on (saved in
+    /// the card). Use rows the model and its GP were not fitted on (the validation split):
+    /// both a network and a GP on its embedding are over-confident on their own training rows.
+    /// Tasks with fewer than 5 held-out targets keep factor 1. Returns the factors.
+    pub fn recalibrate_std(&mut self, x: &ModelInputs, targets: &Array2<f64>) -> Result<Vec<f64>, SurrogateError> {
+        let nt = self.card.tasks.len();
+        if targets.dim() != (x.len(), nt) {
+            return Err(SurrogateError::Inputs(format!(
+                "targets are {} × {} but the rows are {} and the model has {nt} tasks",
+                targets.nrows(),
+                targets.ncols(),
+                x.len()
+            )));
+        }
+        let method = self.uncertainty_method();
+        if method == "none" {
+            return Err(SurrogateError::Settings(
+                "a single model without a GP states no std to recalibrate (fit a GP or an ensemble)".into(),
+            ));
+        }
+        if let Some(u) = self.card.uncertainty.as_mut() {
+            u.std_scale = None;
+        }
+        let pred = self.predict(x)?;
+        let std = pred.std.as_ref().expect("a model with an uncertainty method predicts a std");
+        let (mut factors, mut rows) = (vec![1.0; nt], vec![0; nt]);
+        for (t, task) in self.card.tasks.iter().enumerate() {
+            if task.kind.is_classification() {
+                continue;
+            }
+            let z2: Vec<f64> = (0..x.len())
+                .filter(|&i| targets[[i, t]].is_finite())
+                .map(|i| ((targets[[i, t]] - pred.mean[[i, t]]) / std[[i, t]].max(1e-12)).powi(2))
+                .collect();
+            rows[t] = z2.len();
+            if z2.len() >= 5 {
+                factors[t] = (z2.iter().sum::<f64>() / z2.len() as f64).sqrt().clamp(1e-3, 1e3);
+            }
+        }
+        let rec = self.card.uncertainty.get_or_insert_with(|| UncertaintyRecord {
+            method: method.to_string(),
+            gp: None,
+            std_scale: None,
+        });
+        rec.std_scale = Some(StdScale { factors: factors.clone(), rows });
+        Ok(factors)
+    }
+
+    /// How [`predict`](NeuralSurrogate::predict) states its std: `gp` (a GP on the
+    /// embedding), `ensemble` (the members' spread) or `none` (a single model; std absent).
+    pub fn uncertainty_method(&self) -> &'static str {
+        if self.gp.is_some() {
+            "gp"
+        } else if self.members.len() > 1 {
+            "ensemble"
+        } else {
+            "none"
+        }
+    }
+
+    /// Where the mean comes from when the model has a GP (no effect without one).
+    pub fn set_gp_mean(&mut self, mean: GpMean) {
+        if let Some(g) = self.gp.as_mut() {
+            g.mean = mean;
+        }
+        if let Some(r) = self.card.uncertainty.as_mut().and_then(|u| u.gp.as_mut()) {
+            r.mean = mean;
+        }
+    }
+
+    /// Write the GP file (or remove a stale one) and note its SHA-256 in the card.
+    pub(crate) fn save_gp(&mut self, dir: &Path) -> Result<(), SurrogateError> {
+        let path = dir.join(GP_FILE);
+        let Some(gps) = &self.gp else {
+            let _ = std::fs::remove_file(&path);
+            return Ok(());
+        };
+        let mut tensors: Vec<(String, Tensor)> = Vec::new();
+        for (t, gp) in gps.tasks.iter().enumerate() {
+            let Some(gp) = gp else { continue };
+            let p = gp.parts();
+            let mat = |a: &Array2<f64>| {
+                Tensor::from_slice(&a.iter().copied().collect::<Vec<f64>>()).view([a.nrows() as i64, a.ncols() as i64])
+            };
+            let vec = |v: &[f64]| Tensor::from_slice(v);
+            let h = &p.hyper;
+            tensors.extend([
+                (format!("task{t}.proj_mean"), vec(&p.projection.mean)),
+                (format!("task{t}.proj_scale"), vec(&p.projection.scale)),
+                (format!("task{t}.proj_components"), mat(&p.projection.components)),
+                (format!("task{t}.proj_explained"), vec(&[p.projection.explained])),
+                (format!("task{t}.x"), mat(&p.x)),
+                (format!("task{t}.y"), vec(p.y.as_slice().expect("contiguous"))),
+                (format!("task{t}.log_ls"), vec(&h.log_ls)),
+                (format!("task{t}.log_sf2_sn2"), vec(&[h.log_sf2, h.log_sn2])),
+            ]);
+        }
+        std::fs::create_dir_all(dir).map_err(|e| ck(dir, format!("cannot create the directory: {e}")))?;
+        let tmp = dir.join("gp.tmp.safetensors");
+        Tensor::write_safetensors(&tensors, &tmp).map_err(|e| ck(&tmp, format!("cannot write: {e}")))?;
+        std::fs::rename(&tmp, &path).map_err(|e| ck(&path, format!("cannot rename into place: {e}")))?;
+        let sha = sha256_file(&path)?;
+        if let Some(r) = self.card.uncertainty.as_mut().and_then(|u| u.gp.as_mut()) {
+            r.sha256 = Some(sha);
+        }
+        Ok(())
+    }
+
+    /// Read the GP the card records, if any, checking its SHA-256 and shapes.
+    pub(crate) fn load_gp(&mut self, dir: &Path) -> Result<(), SurrogateError> {
+        let Some(rec) = self.card.uncertainty.as_ref().and_then(|u| u.gp.clone()) else { return Ok(()) };
+        let path = dir.join(&rec.file);
+        if !path.is_file() {
+            return Err(ck(&path, "missing: the card records a GP on the embedding in this file"));
+        }
+        if let Some(want) = &rec.sha256 {
+            let got = sha256_file(&path)?;
+            if &got != want {
+                return Err(ck(&path, format!("does not match card.yaml (sha256 {got}, the card says {want})")));
+            }
+        }
+        let tensors = Tensor::read_safetensors(&path).map_err(|e| ck(&path, format!("not a safetensors file: {e}")))?;
+        let get = |name: String| -> Result<(Vec<f64>, Vec<i64>), SurrogateError> {
+            let t = tensors
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| t)
+                .ok_or_else(|| ck(&path, format!("lacks {name}")))?;
+            let v = Vec::<f64>::try_from(t.contiguous().view([-1])).map_err(|e| ck(&path, format!("{name}: {e}")))?;
+            Ok((v, t.size()))
+        };
+        let mat = |name: String| -> Result<Array2<f64>, SurrogateError> {
+            let (v, s) = get(name.clone())?;
+            if s.len() != 2 {
+                return Err(ck(&path, format!("{name} is not a matrix")));
+            }
+            Array2::from_shape_vec((s[0] as usize, s[1] as usize), v).map_err(|e| ck(&path, format!("{name}: {e}")))
+        };
+        let mut tasks: Vec<Option<EmbeddingGp>> = vec![None; self.card.tasks.len()];
+        for r in &rec.tasks {
+            let t =
+                self.card.task_index(&r.task).ok_or_else(|| ck(&path, format!("GP for unknown task '{}'", r.task)))?;
+            let hs = get(format!("task{t}.log_sf2_sn2"))?.0;
+            let parts = EmbeddingGpParts {
+                projection: Projection {
+                    mean: get(format!("task{t}.proj_mean"))?.0,
+                    scale: get(format!("task{t}.proj_scale"))?.0,
+                    components: mat(format!("task{t}.proj_components"))?,
+                    explained: get(format!("task{t}.proj_explained"))?.0.first().copied().unwrap_or(f64::NAN),
+                },
+                x: mat(format!("task{t}.x"))?,
+                y: Array1::from(get(format!("task{t}.y"))?.0),
+                hyper: Hyper { log_ls: get(format!("task{t}.log_ls"))?.0, log_sf2: hs[0], log_sn2: hs[1] },
+            };
+            let a = &self.card.architecture;
+            let width = 2 * a.d_model + if self.card.inputs.is_empty() { 0 } else { a.param_hidden };
+            if parts.projection.mean.len() != width
+                || parts.x.ncols() != parts.projection.len() + self.card.inputs.len()
+            {
+                return Err(ck(
+                    &path,
+                    format!(
+                        "task '{}': the GP was fitted on {}-wide embeddings with {} inputs; this model's are {width}-wide with {}",
+                        r.task,
+                        parts.projection.mean.len(),
+                        parts.x.ncols().saturating_sub(parts.projection.len()),
+                        self.card.inputs.len()
+                    ),
+                ));
+            }
+            let gp = EmbeddingGp::from_parts(parts).map_err(|e| ck(&path, format!("task '{}': {e}", r.task)))?;
+            tasks[t] = Some(gp);
+        }
+        self.gp = Some(EmbeddingGps { tasks, mean: rec.mean });
+        Ok(())
+    }
+}

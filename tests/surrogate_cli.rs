@@ -1,0 +1,143 @@
+//! The surrogate commands end to end on small data: the GP on the embedding through
+//! finetune → predict → evaluate, and evaluate's calibration and side-by-side comparison.
+use std::path::Path;
+
+use crate::*;
+
+/// A learnable table: binary Fe–Ni–Co–Cr alloys, y smooth in the fractions, plus one NaN row.
+fn alloys(dir: &Path, n: usize) -> String {
+    let mut csv = String::from("formula,y\n");
+    let els = ["Ni", "Co", "Cr", "Mn"];
+    for i in 0..n {
+        let x = 0.05 + 0.9 * ((i * 37) % n) as f64 / n as f64;
+        let e = els[i % els.len()];
+        let y = 3.0 * x + (i % els.len()) as f64 * 0.5 + (5.0 * x).sin();
+        csv.push_str(&format!("Fe{x:.4}{e}{:.4},{y:.4}\n", 1.0 - x));
+    }
+    csv.push_str("FeNi,NaN\n");
+    write(dir, "alloys.csv", &csv).display().to_string()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = crucible(dir, args);
+    let t = text(&o);
+    assert!(o.status.success(), "{args:?}: {t}");
+    t
+}
+
+#[test]
+fn finetune_with_a_gp_on_the_embedding_predicts_and_evaluates_a_std() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = alloys(d, 200);
+    let fast = ["--epochs", "4", "--batch-size", "32", "--threads", "1", "--seed", "3"];
+    let mut args = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "m"];
+    args.extend(["--uncertainty", "gp"]);
+    args.extend(fast);
+    let t = ok(d, &args);
+    assert!(t.contains("uncertainty gp") && t.contains("GP on the embedding for 'y'"), "{t}");
+    assert!(t.contains("std recalibrated on"), "{t}");
+    assert!(d.join("m/gp.safetensors").is_file());
+    let card = std::fs::read_to_string(d.join("m/card.yaml")).unwrap();
+    assert!(card.contains("method: gp") && card.contains("std_scale:") && card.contains("calibration:"), "{card}");
+    let t = ok(d, &["predict", "--model", "m", "--data", &data, "--out", "p.csv"]);
+    assert!(t.contains("GP on the embedding"), "{t}");
+    let out = std::fs::read_to_string(d.join("p.csv")).unwrap();
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "y_std").unwrap();
+    for line in out.lines().skip(1).take(200) {
+        let sd: f64 = line.split(',').nth(col).unwrap().parse().unwrap();
+        assert!(sd > 0.0 && sd.is_finite(), "{line}");
+    }
+    assert!(t.contains("streamed in chunks"), "{t}");
+    // The table path (taken when the input already has an output column) gives the same numbers.
+    let text_in = std::fs::read_to_string(&data).unwrap();
+    let with_col: Vec<String> = text_in
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { format!("{l},y_mean") } else { format!("{l},") })
+        .collect();
+    write(d, "again.csv", &(with_col.join("\n") + "\n"));
+    let t = ok(d, &["predict", "--model", "m", "--data", "again.csv", "--out", "q.csv"]);
+    assert!(!t.contains("streamed"), "{t}");
+    let column = |file: &str, name: &str| -> Vec<Option<f64>> {
+        let body = std::fs::read_to_string(d.join(file)).unwrap();
+        let mut lines = body.lines();
+        let c = lines.next().unwrap().split(',').position(|h| h == name).unwrap();
+        lines.map(|l| l.split(',').nth(c).and_then(|v| v.parse().ok())).collect()
+    };
+    for name in ["y_mean", "y_std"] {
+        let (a, b) = (column("p.csv", name), column("q.csv", name));
+        assert_eq!(a.len(), 201);
+        for (x, y) in a.iter().zip(&b) {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{name}: {x} vs {y}"),
+                _ => assert_eq!(x.is_some(), y.is_some(), "{name}"),
+            }
+        }
+    }
+    let t = ok(d, &["evaluate", "--model", "m", "--data", &data, "--target", "y"]);
+    assert!(t.contains("calibration (GP on the embedding): NLL"), "{t}");
+    assert!(t.contains("trained from scratch: there is no pretrained encoder"), "{t}");
+    // One method at a time.
+    let mut both = args.clone();
+    both[8] = "m2";
+    both.extend(["--ensemble", "3"]);
+    let o = crucible(d, &both);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("choose one method"), "{}", text(&o));
+}
+
+#[test]
+fn evaluate_compares_a_fine_tuned_model_with_a_probe_and_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = alloys(d, 160);
+    let tiny = ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ff-dim", "32", "--head-hidden", "16"];
+    let spec = format!("{data}:y");
+    let mut pre = vec!["pretrain", "--data", &spec, "--out", "base", "--epochs", "2", "--threads", "1"];
+    pre.extend(tiny);
+    ok(d, &pre);
+    let base = d.join("base").display().to_string();
+    let mut ft = vec!["finetune", "--from", &base, "--data", &data, "--target", "y", "--out", "ft"];
+    ft.extend(["--epochs", "3", "--threads", "1", "--ensemble", "2", "--test-frac", "0.2", "--freeze", "top_k:1"]);
+    ok(d, &ft);
+    let t = ok(d, &["evaluate", "--model", "ft", "--data", &data, "--target", "y"]);
+    assert!(t.contains("calibration (ensemble of 2 members): NLL"), "{t}");
+    assert!(t.contains("(a) linear probe: the encoder of") && t.contains("(b) from scratch"), "{t}");
+    assert!(t.contains("side by side on the same 160 rows"), "{t}");
+    // the evaluated file is the training file: the overlap is said, not hidden
+    assert!(t.contains("are compositions in that training/validation split"), "{t}");
+    let lines: Vec<&str> = t
+        .lines()
+        .filter(|l| l.contains("fine-tuned from") || l.contains("linear probe (") || l.contains("from scratch ("))
+        .collect();
+    assert_eq!(lines.len(), 3, "{t}");
+    for l in &lines {
+        let after_name = l.split(')').nth(1).unwrap();
+        let mae: f64 = after_name.split_whitespace().next().unwrap().parse().unwrap_or_else(|_| panic!("{l}"));
+        assert!(mae.is_finite() && mae > 0.0, "{l}");
+    }
+    let t = ok(d, &["evaluate", "--model", "ft", "--data", &data, "--target", "y", "--no-compare"]);
+    assert!(!t.contains("side by side"), "{t}");
+    // classification: the comparison reports accuracy, macro F1 and ROC-AUC per model
+    let body = std::fs::read_to_string(&data).unwrap();
+    let cls: Vec<String> = body
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match (i, l.rsplit_once(',')) {
+            (0, _) => "formula,hard".to_string(),
+            (_, Some((f, y))) => {
+                format!("{f},{}", y.parse::<f64>().map_or(String::new(), |v| ((v > 2.5) as u8).to_string()))
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    let cdata = write(d, "cls.csv", &(cls.join("\n") + "\n")).display().to_string();
+    let mut fc = vec!["finetune", "--from", &base, "--data", &cdata, "--target", "hard", "--out", "fc"];
+    fc.extend(["--epochs", "2", "--threads", "1", "--test-frac", "0.2"]);
+    ok(d, &fc);
+    let t = ok(d, &["evaluate", "--model", "fc", "--data", &cdata, "--target", "hard"]);
+    assert!(t.contains("accuracy") && t.contains("macro F1") && t.contains("ROC-AUC"), "{t}");
+    assert!(t.contains("linear probe (frozen encoder, linear head)") && t.contains("from scratch (same"), "{t}");
+}
