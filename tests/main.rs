@@ -9,6 +9,7 @@ mod lab;
 mod report;
 mod surrogate_cli;
 mod screening;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

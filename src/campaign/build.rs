@@ -5,7 +5,7 @@ use super::budget::Budget;
 use super::CampaignError;
 use crate::config::spec::{CampaignSpec, Derived, OptimizerKind, OracleSpec, PropertySource};
 use crate::io::PoolColumns;
-use crate::oracle::{CommandOracle, FunctionOracle, Oracle, TableOracle};
+use crate::oracle::{FunctionOracle, Oracle, TableOracle};
 use crate::space::spec::{ParameterSpec, SpaceSpec};
 use crate::space::Space;
 use crate::strategy::{RandomStrategy, Strategy};
@@ -123,7 +123,7 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
                 .ok_or_else(|| CampaignError::Unsupported("oracle 'table' needs a pool space or a `path`".into()))?;
             Box::new(TableOracle::new(&path, &table_columns(&spec))?)
         }
-        OracleSpec::Command(c) => Box::new(CommandOracle::new(c, measured, config_dir.to_path_buf())?),
+        OracleSpec::Command(c) => crate::oracle::command_oracle(c, measured, config_dir.to_path_buf())?,
         OracleSpec::Surrogate => {
             if spec.surrogate.is_none() {
                 return Err(CampaignError::Unsupported(

@@ -245,6 +245,8 @@ pub fn run_loop(
     } else {
         RunDir::create(&run_dir, config_text, &meta)?
     };
+    // The oracle may keep per-candidate state in the run directory (Slurm job records).
+    comp.oracle.attach_run_dir(run.path());
     let goals = Goals::from_spec(&comp.spec);
     let budget = comp.budget;
     let started = Instant::now();

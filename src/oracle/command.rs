@@ -46,8 +46,8 @@ pub const PROTOCOL: u32 = 1;
 const KEEP: usize = 64 * 1024;
 /// Bytes of the start of stdout kept for error messages.
 const HEAD: usize = 1024;
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-const BACKOFF_CAP: Duration = Duration::from_secs(30);
+pub(super) const BACKOFF_BASE: Duration = Duration::from_millis(500);
+pub(super) const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// How long pipes may stay open after the process group is gone (a descendant that left it).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
@@ -67,7 +67,7 @@ pub struct CommandOracle {
 
 /// What one attempt gave.
 #[derive(Debug)]
-enum Attempt {
+pub(super) enum Attempt {
     Measured(Vec<f64>),
     /// May be transient: try again if attempts are left.
     Retry(String),
@@ -84,7 +84,7 @@ impl CommandOracle {
     pub fn new(spec: &CommandSpec, properties: Vec<String>, workdir: PathBuf) -> Result<Self, OracleError> {
         if let Launcher::Slurm(_) = spec.launcher {
             return Err(OracleError::Unusable(
-                "command oracle: launcher 'slurm' is not available in this version of crucible (use launcher: local)"
+                "command oracle: launcher 'slurm' runs through oracle::SlurmOracle (see oracle::command_oracle), not CommandOracle"
                     .into(),
             ));
         }
@@ -251,7 +251,7 @@ impl Oracle for CommandOracle {
 }
 
 /// The JSON object a program reads on stdin.
-fn request_json(req: &Request, properties: &[String], attempt: u32) -> Value {
+pub(super) fn request_json(req: &Request, properties: &[String], attempt: u32) -> Value {
     let composition: Map<String, Value> = req.composition.iter().map(|(e, x)| (e.clone(), json!(x))).collect();
     let inputs: Map<String, Value> = req
         .inputs
@@ -278,7 +278,7 @@ fn request_json(req: &Request, properties: &[String], attempt: u32) -> Value {
 }
 
 /// Reads the program's answer from its stdout.
-fn parse_answer(stdout: &Capture, properties: &[String]) -> Attempt {
+pub(super) fn parse_answer(stdout: &Capture, properties: &[String]) -> Attempt {
     let text = String::from_utf8_lossy(&stdout.tail);
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let answer = lines.iter().rev().find_map(|l| match serde_json::from_str::<Value>(l) {
@@ -362,7 +362,7 @@ fn has_bare_nonfinite(line: &str) -> bool {
 
 /// The first and last bytes a stream wrote.
 #[derive(Debug, Default)]
-struct Capture {
+pub(super) struct Capture {
     head: Vec<u8>,
     tail: Vec<u8>,
     total: usize,
@@ -392,6 +392,16 @@ impl Capture {
         Reading(cap)
     }
 
+    /// From a stream already stored elsewhere (the output files of a Slurm job): its first
+    /// bytes, its last bytes and its size.
+    pub(super) fn from_parts(head: &[u8], tail: &[u8], total: usize) -> Self {
+        Self {
+            head: head[..head.len().min(HEAD)].to_vec(),
+            tail: tail[tail.len().saturating_sub(KEEP)..].to_vec(),
+            total,
+        }
+    }
+
     fn push(&mut self, bytes: &[u8]) {
         let room = HEAD.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..room.min(bytes.len())]);
@@ -414,7 +424,7 @@ impl Reading {
 }
 
 /// "; stderr: a | b" with the last 5 non-empty stderr lines, or "" without stderr output.
-fn stderr_note(err: &Capture) -> String {
+pub(super) fn stderr_note(err: &Capture) -> String {
     let text = String::from_utf8_lossy(&err.tail);
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     if lines.is_empty() {
@@ -431,7 +441,7 @@ const SIGNALS: &[(i32, &str)] = &[
     (9, "SIGKILL: out of memory?"), (11, "SIGSEGV"), (13, "SIGPIPE"), (15, "SIGTERM"),
 ];
 
-fn exit_text(s: ExitStatus) -> String {
+pub(super) fn exit_text(s: ExitStatus) -> String {
     if let Some(code) = s.code() {
         return format!("exited with code {code}");
     }
@@ -441,7 +451,7 @@ fn exit_text(s: ExitStatus) -> String {
 }
 
 /// At most `n` characters of `s`, with "…" when cut.
-fn clip(s: &str, n: usize) -> String {
+pub(super) fn clip(s: &str, n: usize) -> String {
     match s.char_indices().nth(n) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
@@ -449,7 +459,7 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// `10s`, `300ms`, `1.5s`, `10m`, `2h`.
-fn show_duration(d: Duration) -> String {
+pub(super) fn show_duration(d: Duration) -> String {
     let ms = d.as_millis();
     match ms {
         _ if ms < 1000 => format!("{ms}ms"),
@@ -479,13 +489,13 @@ impl Drop for RequestFile {
     }
 }
 
-fn absolute(p: &Path) -> PathBuf {
+pub(super) fn absolute(p: &Path) -> PathBuf {
     let p = if p.as_os_str().is_empty() { Path::new(".") } else { p };
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// `argv[0]` as an absolute path: relative to `workdir` when it contains `/`, else on `PATH`.
-fn resolve_program(name: &str, workdir: &Path) -> Result<PathBuf, OracleError> {
+pub(super) fn resolve_program(name: &str, workdir: &Path) -> Result<PathBuf, OracleError> {
     let unusable = |msg: String| Err(OracleError::Unusable(format!("command oracle: {msg}")));
     if name.contains('/') {
         let path = workdir.join(name);

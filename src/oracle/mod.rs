@@ -5,13 +5,27 @@
 //! error: `Err` means the oracle as a whole is unusable.
 pub mod command;
 pub mod functions;
+pub mod slurm;
 pub mod table;
 
 use std::collections::BTreeMap;
 
 use crate::stop::StopFlag;
 pub use command::CommandOracle;
+pub use slurm::SlurmOracle;
 pub use table::TableOracle;
+
+/// The command oracle for `spec`'s launcher: [`CommandOracle`] (local) or [`SlurmOracle`].
+pub fn command_oracle(
+    spec: &crate::config::spec::CommandSpec,
+    properties: Vec<String>,
+    workdir: std::path::PathBuf,
+) -> Result<Box<dyn Oracle>, OracleError> {
+    Ok(match spec.launcher {
+        crate::config::spec::Launcher::Local => Box::new(CommandOracle::new(spec, properties, workdir)?),
+        crate::config::spec::Launcher::Slurm(_) => Box::new(SlurmOracle::new(spec, properties, workdir)?),
+    })
+}
 
 /// Errors of an oracle that cannot be used at all.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +85,9 @@ pub trait Oracle: Send + Sync {
     /// One outcome per request, same order. Stops starting new work once `stop` is set;
     /// requests not evaluated then are `Failed` with reason "interrupted".
     fn evaluate(&self, batch: &[Request], stop: &StopFlag) -> Result<Vec<Outcome>, OracleError>;
+    /// The campaign's run directory, told once before the first [`Oracle::evaluate`]; an oracle
+    /// that keeps per-candidate state there (the Slurm launcher's job records) remembers it.
+    fn attach_run_dir(&mut self, _dir: &std::path::Path) {}
 }
 
 /// Built-in analytic functions, one per property.
