@@ -18,6 +18,7 @@ pub mod goals;
 pub mod gp;
 pub mod io;
 pub mod oracle;
+pub mod pareto;
 pub mod rank;
 pub mod report;
 pub mod rng;

@@ -318,7 +318,7 @@ impl BayesianStrategy {
     /// from a chunked scan plus as many unseen rows at random.
     fn pool_thompson(
         &self,
-        enc: &dyn Fn(&[Candidate]) -> Result<ndarray::Array2<f64>, StrategyError>,
+        enc: &pool::Encode<'_, StrategyError>,
         len: usize,
         taken: &HashSet<usize>,
         models: &Models,

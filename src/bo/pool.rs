@@ -32,11 +32,14 @@ pub(crate) fn row(i: usize) -> Candidate {
     Candidate { fractions: Vec::new(), params: Vec::new(), pool_index: Some(i) }
 }
 
+/// Encodes candidates as model inputs: the space's encoding, or learned features.
+pub(crate) type Encode<'a, E> = dyn Fn(&[Candidate]) -> Result<Array2<f64>, E> + 'a;
+
 /// The best `keep` rows not in `taken` by `score` (best first), scanning `len` rows in chunks
 /// encoded by `encode` (the space's encoding, or learned features); the first encoding error
 /// ends the scan.
 pub(crate) fn top_rows_with<E>(
-    encode: &dyn Fn(&[Candidate]) -> Result<Array2<f64>, E>,
+    encode: &Encode<'_, E>,
     len: usize,
     taken: &HashSet<usize>,
     keep: usize,

@@ -114,7 +114,10 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
         .map(|p| p.name.clone())
         .collect();
     let oracle: Box<dyn Oracle> = match &spec.oracle {
-        _ if use_ == OracleUse::Lab => Box::new(LabOracle { properties: measured }),
+        _ if use_ == OracleUse::Lab => Box::new(NoEvaluation {
+            properties: measured,
+            why: "this run's results come from the lab: record them with `crucible ingest RUN_DIR RESULTS.csv`",
+        }),
         OracleSpec::Function { functions } => Box::new(FunctionOracle::new(functions)?),
         OracleSpec::Table { path } => {
             let path = path
@@ -131,7 +134,10 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
                         .into(),
                 ));
             }
-            Box::new(PredictionOracle { properties: measured })
+            Box::new(NoEvaluation {
+                properties: measured,
+                why: "oracle 'surrogate' evaluates through the campaign's trained model, which is not loaded",
+            })
         }
     };
     let mut properties = Vec::with_capacity(spec.properties.len());
@@ -189,13 +195,15 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
     })
 }
 
-/// The oracle of a lab campaign: measurements arrive through `crucible ingest`, so it never
-/// evaluates anything itself.
-struct LabOracle {
+/// An oracle that never evaluates: a lab campaign's (measurements arrive through
+/// `crucible ingest`) and an in-silico campaign's (the campaign loop takes the surrogate's
+/// predictions as the values). It only names the properties; `why` says where values come from.
+struct NoEvaluation {
     properties: Vec<String>,
+    why: &'static str,
 }
 
-impl Oracle for LabOracle {
+impl Oracle for NoEvaluation {
     fn properties(&self) -> &[String] {
         &self.properties
     }
@@ -205,31 +213,7 @@ impl Oracle for LabOracle {
         _batch: &[crate::oracle::Request],
         _stop: &crate::stop::StopFlag,
     ) -> Result<Vec<crate::oracle::Outcome>, crate::oracle::OracleError> {
-        Err(crate::oracle::OracleError::Unusable(
-            "this run's results come from the lab: record them with `crucible ingest RUN_DIR RESULTS.csv`".into(),
-        ))
-    }
-}
-
-/// The oracle of an in-silico campaign (`oracle: surrogate`): the campaign loop takes the
-/// surrogate's predictions as the values, so this is never asked to evaluate.
-struct PredictionOracle {
-    properties: Vec<String>,
-}
-
-impl Oracle for PredictionOracle {
-    fn properties(&self) -> &[String] {
-        &self.properties
-    }
-
-    fn evaluate(
-        &self,
-        _batch: &[crate::oracle::Request],
-        _stop: &crate::stop::StopFlag,
-    ) -> Result<Vec<crate::oracle::Outcome>, crate::oracle::OracleError> {
-        Err(crate::oracle::OracleError::Unusable(
-            "oracle 'surrogate' evaluates through the campaign's trained model, which is not loaded".into(),
-        ))
+        Err(crate::oracle::OracleError::Unusable(self.why.into()))
     }
 }
 

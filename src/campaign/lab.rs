@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use super::build::{build_with, Components, OracleUse, Source};
 use super::model::Prediction;
-use super::run::{ask, initial_remaining, load_state, predict, prepare_model, save_checkpoint, Observer, RowCtx, RowState};
+use super::run::{
+    ask, initial_remaining, load_state, predict, prepare_model, save_checkpoint, Observer, RowCtx, RowState,
+};
 use super::CampaignError;
 use crate::goals::Goals;
 use crate::store::{Cell, RunDir, RunMeta, Status};

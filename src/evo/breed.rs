@@ -16,9 +16,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use super::fitness::Member;
 use super::layout::Layout;
+use super::operators::{child, pool_child, Operators};
 use crate::space::Candidate;
-use crate::strategy::{candidate_key, AskContext, RandomStrategy, Strategy, StrategyError};
+use crate::strategy::{candidate_key, AskContext, Proposal, RandomStrategy, Strategy, StrategyError};
 
 /// Rounds of attempts before topping up with uniform draws.
 const ROUNDS: usize = 8;
@@ -136,4 +138,43 @@ pub(crate) fn nearest_unused(rows: &Array2<f64>, used: &[bool], g: &[f64]) -> Op
         })
         .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
         .map(|(_, i)| i)
+}
+
+/// One ask of a population-based strategy (GA, NSGA-II): the initial design, or random
+/// candidates while there is no population yet ([`super::bootstrap`]); then `n` offspring,
+/// each of two parents chosen by `select` (an index into `pop`) and bred with the shared
+/// operators ([`child`], or [`pool_child`] on a pool), repaired, new and feasible ([`breed`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ask_population<S>(
+    ctx: &AskContext<'_>,
+    n: usize,
+    rng: &mut ChaCha8Rng,
+    name: &str,
+    layout: &Layout,
+    pop: &[Member],
+    known: &mut SeenKeys,
+    ops: &Operators,
+    select: S,
+) -> Result<Vec<Proposal>, StrategyError>
+where
+    S: Fn(&mut ChaCha8Rng) -> usize + Sync,
+{
+    let (mut out, seen) = super::bootstrap(ctx, n, rng, name, pop.is_empty())?;
+    let want = n - out.len();
+    if want == 0 || pop.is_empty() {
+        return Ok(out);
+    }
+    let genomes: Vec<Vec<f64>> = pop.iter().map(|m| layout.encode(ctx.space, &m.ev.candidate)).collect();
+    let make = |r: &mut ChaCha8Rng| {
+        let (a, b) = (select(r), select(r));
+        if layout.pool.is_some() {
+            pool_child(ops, &genomes[a], &genomes[b], r)
+        } else {
+            child(layout, ops, &genomes[a], &genomes[b], r)
+        }
+    };
+    let ctx2 = AskContext { space: ctx.space, seen: seen.as_deref().unwrap_or(ctx.seen), initial_remaining: 0 };
+    let kids = breed(&ctx2, layout, known, want, rng, make)?;
+    out.extend(kids.into_iter().map(|candidate| Proposal { candidate, origin: name.to_string(), acquisition: None }));
+    Ok(out)
 }

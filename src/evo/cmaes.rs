@@ -14,8 +14,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde_json::{json, Value};
 
-use super::eigen::symmetric_eigen;
 use super::state::{bad, num, nums, unnum, unnums};
+use crate::gp::linalg::symmetric_eigen;
 use crate::strategy::StrategyError;
 
 /// The state of one CMA-ES run.

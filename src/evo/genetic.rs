@@ -7,12 +7,12 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::breed::{breed, SeenKeys};
+use super::breed::{ask_population, SeenKeys};
 use super::fitness::{better, ranked, Member, Scorer};
 use super::layout::Layout;
-use super::operators::{child, pool_child, Operators};
+use super::operators::Operators;
 use super::state::{expect_tag, Generations};
-use super::{bootstrap, EvoError};
+use super::EvoError;
 use crate::config::spec::{CampaignSpec, UncertaintyMode};
 use crate::goals::Goals;
 use crate::strategy::{AskContext, Evaluated, Proposal, Strategy, StrategyError};
@@ -135,31 +135,9 @@ impl Strategy for GeneticStrategy {
     fn ask(&mut self, ctx: &AskContext<'_>, n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Proposal>, StrategyError> {
         let layout = self.layout.get_or_insert_with(|| Layout::new(ctx.space));
         let pop = &self.gens.population;
-        let (mut out, seen) = bootstrap(ctx, n, rng, "genetic", pop.is_empty())?;
-        let want = n - out.len();
-        if want == 0 || pop.is_empty() {
-            return Ok(out);
-        }
-        let genomes: Vec<Vec<f64>> = pop.iter().map(|m| layout.encode(ctx.space, &m.ev.candidate)).collect();
-        let (ops, k) = (&self.settings.operators, self.settings.tournament);
-        let layout: &Layout = layout;
-        let make = |r: &mut ChaCha8Rng| {
-            let a = tournament(pop, k, r);
-            let b = tournament(pop, k, r);
-            if layout.pool.is_some() {
-                pool_child(ops, &genomes[a], &genomes[b], r)
-            } else {
-                child(layout, ops, &genomes[a], &genomes[b], r)
-            }
-        };
-        let ctx2 = AskContext { space: ctx.space, seen: seen.as_deref().unwrap_or(ctx.seen), initial_remaining: 0 };
-        let kids = breed(&ctx2, layout, &mut self.known, want, rng, make)?;
-        out.extend(kids.into_iter().map(|candidate| Proposal {
-            candidate,
-            origin: "genetic".into(),
-            acquisition: None,
-        }));
-        Ok(out)
+        let k = self.settings.tournament;
+        let ops = &self.settings.operators;
+        ask_population(ctx, n, rng, "genetic", layout, pop, &mut self.known, ops, |r| tournament(pop, k, r))
     }
 
     fn tell(&mut self, results: &[Evaluated]) -> Result<(), StrategyError> {

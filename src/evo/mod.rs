@@ -78,7 +78,6 @@ use rand_chacha::ChaCha8Rng;
 mod breed;
 mod cma_strategy;
 pub mod cmaes;
-pub mod eigen;
 pub mod fitness;
 mod genetic;
 pub mod hypervolume;

@@ -11,13 +11,13 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::breed::{breed, SeenKeys};
+use super::breed::{ask_population, SeenKeys};
 use super::fitness::{Member, Scorer};
 use super::layout::Layout;
-use super::operators::{child, pool_child, Operators};
+use super::operators::Operators;
 use super::sort::{constrained_fronts, crowding_distance};
 use super::state::{expect_tag, Generations};
-use super::{bootstrap, EvoError};
+use super::EvoError;
 use crate::config::spec::{CampaignSpec, UncertaintyMode};
 use crate::goals::Goals;
 use crate::strategy::{AskContext, Evaluated, Proposal, Strategy, StrategyError};
@@ -131,15 +131,8 @@ impl Strategy for Nsga2Strategy {
     fn ask(&mut self, ctx: &AskContext<'_>, n: usize, rng: &mut ChaCha8Rng) -> Result<Vec<Proposal>, StrategyError> {
         let layout = self.layout.get_or_insert_with(|| Layout::new(ctx.space));
         let pop = &self.gens.population;
-        let (mut out, seen) = bootstrap(ctx, n, rng, "nsga2", pop.is_empty())?;
-        let want = n - out.len();
-        if want == 0 || pop.is_empty() {
-            return Ok(out);
-        }
         let (rank, crowd) = rank_and_crowd(pop);
-        let genomes: Vec<Vec<f64>> = pop.iter().map(|m| layout.encode(ctx.space, &m.ev.candidate)).collect();
-        let ops = &self.settings.operators;
-        let layout: &Layout = layout;
+        // Binary tournament: lower front first, then the less crowded.
         let pick = |r: &mut ChaCha8Rng| {
             let (a, b) = (r.random_range(0..pop.len()), r.random_range(0..pop.len()));
             let a_wins = rank[a] < rank[b] || (rank[a] == rank[b] && crowd[a] >= crowd[b]);
@@ -149,18 +142,7 @@ impl Strategy for Nsga2Strategy {
                 b
             }
         };
-        let make = |r: &mut ChaCha8Rng| {
-            let (a, b) = (pick(r), pick(r));
-            if layout.pool.is_some() {
-                pool_child(ops, &genomes[a], &genomes[b], r)
-            } else {
-                child(layout, ops, &genomes[a], &genomes[b], r)
-            }
-        };
-        let ctx2 = AskContext { space: ctx.space, seen: seen.as_deref().unwrap_or(ctx.seen), initial_remaining: 0 };
-        let kids = breed(&ctx2, layout, &mut self.known, want, rng, make)?;
-        out.extend(kids.into_iter().map(|candidate| Proposal { candidate, origin: "nsga2".into(), acquisition: None }));
-        Ok(out)
+        ask_population(ctx, n, rng, "nsga2", layout, pop, &mut self.known, &self.settings.operators, pick)
     }
 
     fn tell(&mut self, results: &[Evaluated]) -> Result<(), StrategyError> {

@@ -87,64 +87,17 @@ impl Projection {
 }
 
 /// Eigenvalues (descending) and unit eigenvectors (row `c` of the returned row-major w × w
-/// matrix belongs to value `c`) of the symmetric `a` (w × w row-major), by cyclic Jacobi.
+/// matrix belongs to value `c`) of the symmetric `a` (w × w row-major), by the Jacobi solver
+/// of [`crate::gp::linalg::symmetric_eigen`].
 pub fn symmetric_eigen(a: &[f64], w: usize) -> (Vec<f64>, Vec<f64>) {
     assert_eq!(a.len(), w * w, "symmetric_eigen: {} entries for w = {w}", a.len());
-    let mut m = a.to_vec();
-    // v holds eigenvectors as columns while rotating.
-    let mut v = vec![0.0; w * w];
-    (0..w).for_each(|i| v[i * w + i] = 1.0);
-    let norm: f64 = m.iter().map(|x| x * x).sum::<f64>().sqrt();
-    for _sweep in 0..60 {
-        let off: f64 = (0..w)
-            .flat_map(|i| (0..w).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i * w + j].powi(2))
-            .sum();
-        if off.sqrt() <= 1e-14 * norm.max(1e-300) {
-            break;
-        }
-        for p in 0..w {
-            for q in p + 1..w {
-                let apq = m[p * w + q];
-                if apq.abs() <= 1e-300 {
-                    continue;
-                }
-                let theta = (m[q * w + q] - m[p * w + p]) / (2.0 * apq);
-                // signum(0) = 1: a 45° rotation when the diagonal entries are equal.
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                // m ← Jᵀ m J on rows/columns p and q.
-                for k in 0..w {
-                    let (mkp, mkq) = (m[k * w + p], m[k * w + q]);
-                    m[k * w + p] = c * mkp - s * mkq;
-                    m[k * w + q] = s * mkp + c * mkq;
-                }
-                for k in 0..w {
-                    let (mpk, mqk) = (m[p * w + k], m[q * w + k]);
-                    m[p * w + k] = c * mpk - s * mqk;
-                    m[q * w + k] = s * mpk + c * mqk;
-                }
-                for k in 0..w {
-                    let (vkp, vkq) = (v[k * w + p], v[k * w + q]);
-                    v[k * w + p] = c * vkp - s * vkq;
-                    v[k * w + q] = s * vkp + c * vkq;
-                }
-            }
-        }
-    }
+    let m = Array2::from_shape_vec((w, w), a.to_vec()).expect("w × w");
+    let (values, vectors) = super::linalg::symmetric_eigen(&m);
     let mut order: Vec<usize> = (0..w).collect();
-    order.sort_by(|&a, &b| m[b * w + b].total_cmp(&m[a * w + a]));
-    let values = order.iter().map(|&c| m[c * w + c]).collect();
-    let mut vectors = vec![0.0; w * w];
-    for (r, &c) in order.iter().enumerate() {
-        // A deterministic sign: the largest-magnitude entry is positive.
-        let col: Vec<f64> = (0..w).map(|k| v[k * w + c]).collect();
-        let big = col.iter().copied().fold(0.0f64, |b, x| if x.abs() > b.abs() { x } else { b });
-        let sign = if big < 0.0 { -1.0 } else { 1.0 };
-        (0..w).for_each(|k| vectors[r * w + k] = sign * col[k]);
-    }
-    (values, vectors)
+    order.sort_by(|&x, &y| values[y].total_cmp(&values[x]).then(x.cmp(&y)));
+    let sorted: Vec<f64> = order.iter().map(|&c| values[c]).collect();
+    let rows: Vec<f64> = order.iter().flat_map(|&c| vectors.column(c).to_vec()).collect();
+    (sorted, rows)
 }
 
 #[cfg(test)]

@@ -40,17 +40,17 @@
 mod csv;
 mod diversity;
 mod load;
-mod pareto;
 mod reason;
 #[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
 
+use crate::pareto;
+pub use crate::pareto::{crowding_distances, pareto_ranks};
 pub use csv::{csv_field, read_shortlist, shortlist_csv, write_atomic, write_shortlist, ShortlistRecord};
 pub use diversity::{greedy, DistanceKind, Embedding};
 pub use load::{open_run, RunView};
-pub use pareto::{crowding_distances, pareto_ranks};
 pub use reason::{describe_goal, fmt_num};
 
 use crate::config::spec::{CampaignSpec, Goal};

@@ -1,5 +1,6 @@
-//! Non-dominated sorting (Pareto ranks) and NSGA-II crowding distance on utility vectors
-//! (higher is better in every coordinate; see [`crate::goals`]).
+//! Non-dominated sorting (Pareto ranks and fronts) and NSGA-II crowding distance on utility
+//! vectors (higher is better in every coordinate; see [`crate::goals`]). The one
+//! implementation behind `rank` (shortlists) and `evo` (NSGA-II survival).
 use std::cmp::Ordering;
 
 use crate::goals::dominates;
@@ -87,6 +88,18 @@ fn ranks_general(points: &[Vec<f64>]) -> Vec<usize> {
         rank += 1;
     }
     ranks
+}
+
+/// The fronts of `points`: front 0 holds the points no other point dominates, front k those
+/// dominated only by points of earlier fronts ([`pareto_ranks`] grouped). Every index appears
+/// once; each front is in increasing index order.
+pub fn fronts(points: &[Vec<f64>]) -> Vec<Vec<usize>> {
+    let ranks = pareto_ranks(points);
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); ranks.iter().copied().max().unwrap_or(0)];
+    for (i, r) in ranks.into_iter().enumerate() {
+        out[r - 1].push(i);
+    }
+    out
 }
 
 /// NSGA-II crowding distance of each member of one front (`members` index into `points`):
