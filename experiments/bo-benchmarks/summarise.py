@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Markdown tables from results/*.csv (standard library only):
+    python3 experiments/bo-benchmarks/summarise.py
+"""
+import csv
+import os
+import statistics as st
+from collections import defaultdict
+
+R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def rows(name):
+    path = os.path.join(R, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def ms(v, fmt="{:.3g}"):
+    if not v:
+        return "not yet run"
+    sd = st.stdev(v) if len(v) > 1 else 0.0
+    return f"{fmt.format(st.mean(v))} ± {fmt.format(sd)}"
+
+
+def analytic_rows():
+    """Rows of both files, the first one per (problem, method, seed, evals)."""
+    out = {}
+    for r in rows("analytic_crucible.csv") + rows("analytic_botorch.csv"):
+        out.setdefault((r["problem"], r["method"], r["seed"], r["evals"]), r)
+    return list(out.values())
+
+
+def analytic():
+    data = defaultdict(list)  # (problem, method, evals) -> regrets
+    seeds = defaultdict(set)
+    for r in analytic_rows():
+        method = {"bo": "crucible BO", "random": "random search", "botorch": "BoTorch"}[r["method"]]
+        data[(r["problem"], method, int(r["evals"]))].append(float(r["regret"]))
+        seeds[(r["problem"], method)].add(int(r["seed"]))
+    print("| problem | method | seeds | regret @ 25 | regret @ 50 | regret @ 100 | median @ 25 / 50 / 100 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for p in ["branin", "hartmann6", "mixture"]:
+        for m in ["random search", "crucible BO", "BoTorch"]:
+            cells = [ms(data[(p, m, e)]) for e in (25, 50, 100)]
+            med = " / ".join(f"{st.median(data[(p, m, e)]):.2g}" if data[(p, m, e)] else "–" for e in (25, 50, 100))
+            print(f"| {p} | {m} | {len(seeds[(p, m)])} | {' | '.join(cells)} | {med} |")
+    # Per-seed wins (same seeds, same initial designs).
+    print()
+    print("| problem | evals | crucible BO better / tied / worse than BoTorch (same seeds) |")
+    print("| --- | --- | --- |")
+    per = {}
+    for r in analytic_rows():
+        per[(r["problem"], r["method"], int(r["seed"]), int(r["evals"]))] = float(r["regret"])
+    for p in ["branin", "hartmann6", "mixture"]:
+        for e in (25, 50, 100):
+            w = t = l = 0
+            for (pp, m, s, ee), v in per.items():
+                if pp == p and m == "bo" and ee == e and (p, "botorch", s, e) in per:
+                    b = per[(p, "botorch", s, e)]
+                    if abs(v - b) <= 1e-3 * max(abs(v), abs(b), 1e-12) or (v < 1e-6 and b < 1e-6):
+                        t += 1
+                    elif v < b:
+                        w += 1
+                    else:
+                        l += 1
+            print(f"| {p} | {e} | {w} / {t} / {l} |")
+
+
+def pool():
+    data = defaultdict(lambda: defaultdict(list))
+    got = rows("pool_steels.csv")
+    common = set.intersection(*[{r["seed"] for r in got if r["method"] == m} for m in ("random", "bo")])
+    for r in got:
+        if r["seed"] not in common:
+            continue  # same seeds for both methods
+        for k in ("first_top1", "all_top1", "first_top5", "all_top5"):
+            data[r["method"]][k].append(float(r[k]))
+    print("| method | seeds | first top-1% | all top-1% | first top-5% | all top-5% |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for m, name in [("random", "random search"), ("bo", "GP on fractions (crucible BO)")]:
+        d = data[m]
+        n = len(d["all_top5"])
+        cells = [ms(d[k], "{:.1f}") for k in ("first_top1", "all_top1", "first_top5", "all_top5")]
+        print(f"| {name} | {n} | {' | '.join(cells)} |")
+    print("| fine-tuned surrogate | – | not yet run | not yet run | not yet run | not yet run |")
+
+
+def timing():
+    wall, cpu = defaultdict(list), defaultdict(list)
+    for r in rows("timing.csv"):
+        k = (r["impl"], int(r["n"]), int(r["q"]))
+        wall[k].append(float(r["seconds"]))
+        cpu[k].append(float(r["cpu_s"]))
+    med = lambda k: f"{st.median(cpu[k]):.3g} s" if cpu[k] else "not yet run"
+    print("| observations | q | crucible | BoTorch | crucible / BoTorch "
+          "| crucible before the `inverse` change (dev / opt-level 3) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in (50, 200, 1000):
+        for q in (1, 4):
+            c, b = ("crucible", n, q), ("botorch", n, q)
+            ratio = f"{st.median(cpu[c]) / st.median(cpu[b]):.2f}" if cpu[c] and cpu[b] else "–"
+            before = f"{med(('crucible-before', n, q))} / {med(('crucible-opt3-before', n, q))}"
+            print(f"| {n} | {q} | {med(c)} | {med(b)} | {ratio} | {before} |")
+    print("\nCPU seconds, median over the repetitions. Wall-clock medians (shared machine, inflated ")
+    print("by other processes): " + "; ".join(
+        f"{i} n={n} q={q}: {st.median(wall[(i, n, q)]):.2f} s"
+        for i in ("crucible", "botorch") for n in (50, 200, 1000) for q in (1, 4) if wall[(i, n, q)]))
+
+
+if __name__ == "__main__":
+    print("## Analytic\n")
+    analytic()
+    print("\n## Pool\n")
+    pool()
+    print("\n## Timing\n")
+    timing()
