@@ -33,7 +33,7 @@ use crucible::goals::Goals;
 use crucible::oracle::functions::{evaluate, MIXTURE_PEAKS_5_MAX};
 use crucible::space::spec::{ComponentSpec, DesignSpec, MixtureSpec, ParameterSpec, PoolSpec, SpaceSpec};
 use crucible::space::{Candidate, ParamValue, Space};
-use crucible::strategy::{AskContext, Evaluated, RandomStrategy, Strategy};
+use crucible::strategy::{AskContext, Evaluated, FeatureMap, RandomStrategy, Strategy};
 
 /// Evaluation counts at which the best-so-far regret is recorded.
 const CHECKPOINTS: &[usize] = &[10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100];
@@ -356,6 +356,26 @@ fn pool(args: &Args) -> Res<()> {
     let header = "method,seed,first_top1,all_top1,first_top5,all_top5,wall_s";
     let mut sink = Sink::open(Path::new(args.need("out")?), header, 2)?;
     let goals = Goals { objectives: vec![(0, Goal::Maximize)], constraints: vec![] };
+    // `bo-embed`: the GP sees the shipped pretrained surrogate's embedding of each steel (what a
+    // campaign with `surrogate: {kind: gp, pretrained: surrogates/base}` gives the optimizer),
+    // reduced to its leading principal components as the campaign does.
+    let features = if method == "bo-embed" {
+        let df = crucible::io::read_table(&path)?;
+        let formulas = crucible::io::string_column(&df, &path, "formula")?;
+        let comps: Vec<crucible::chem::Composition> = formulas
+            .iter()
+            .map(|f| crucible::chem::Composition::parse(f.as_deref().unwrap_or("")))
+            .collect::<Result<_, _>>()?;
+        let base = args.get("model").unwrap_or("surrogates/base");
+        let net = crucible::surrogate::NeuralSurrogate::load(Path::new(base), crucible::surrogate::Device::Cpu)?;
+        crucible::surrogate::set_threads(None);
+        let z = net.embed(&crucible::surrogate::ModelInputs::new(&comps, None))?;
+        let p = crucible::gp::pca::Projection::fit(z.view(), 0.95, 8);
+        eprintln!("embedding: {} principal components, {:.0}% of the variance", p.len(), 100.0 * p.explained);
+        Some(PoolFeatures(p.apply(z.view())))
+    } else {
+        None
+    };
     for seed in args.seeds()? {
         let key = format!("{method},{seed}");
         if sink.has(&key) {
@@ -365,9 +385,11 @@ fn pool(args: &Args) -> Res<()> {
         let t = Instant::now();
         let init = space.sample(n_init, &mut crucible::rng::stream(seed, "bench-initial-pool", 0))?;
         let mut strategy: Box<dyn Strategy> = match method.as_str() {
-            "bo" => Box::new(BayesianStrategy::new(BoSettings::new(goals.clone(), AcquisitionKind::LogEi))),
+            "bo" | "bo-embed" => {
+                Box::new(BayesianStrategy::new(BoSettings::new(goals.clone(), AcquisitionKind::LogEi)))
+            }
             "random" => Box::new(RandomStrategy),
-            m => return Err(format!("unknown method '{m}' (bo, random)").into()),
+            m => return Err(format!("unknown method '{m}' (bo, bo-embed, random)").into()),
         };
         let row = |c: &Candidate| c.pool_index.expect("pool candidate");
         strategy.tell(&init.iter().map(|c| evaluated(c, y[row(c)])).collect::<Vec<_>>())?;
@@ -378,7 +400,10 @@ fn pool(args: &Args) -> Res<()> {
             let mut rng = crucible::rng::stream(seed, "ask", it);
             it += 1;
             let ctx = AskContext { space: &space, seen: &seen, initial_remaining: 0 };
-            let props = strategy.ask(&ctx, 1, &mut rng)?;
+            let props = match &features {
+                Some(f) => strategy.ask_with_features(&ctx, f, 1, &mut rng)?,
+                None => strategy.ask(&ctx, 1, &mut rng)?,
+            };
             let told: Vec<Evaluated> = props.iter().map(|p| evaluated(&p.candidate, y[row(&p.candidate)])).collect();
             for p in props {
                 order.push(row(&p.candidate));
@@ -455,5 +480,20 @@ fn main() -> Res<()> {
         "pool" => pool(&args),
         "timing" => timing(&args),
         c => Err(format!("unknown command '{c}' (init, analytic, pool, timing)").into()),
+    }
+}
+
+/// Fixed features of pool rows (the pretrained embedding's principal components).
+struct PoolFeatures(ndarray::Array2<f64>);
+
+impl FeatureMap for PoolFeatures {
+    fn features(&self, cs: &[Candidate]) -> Result<ndarray::Array2<f64>, String> {
+        let rows: Vec<usize> =
+            cs.iter().map(|c| c.pool_index.ok_or("not a pool candidate")).collect::<Result<_, _>>()?;
+        Ok(self.0.select(ndarray::Axis(0), &rows))
+    }
+
+    fn describe(&self) -> String {
+        format!("{} principal components of the pretrained embedding", self.0.ncols())
     }
 }

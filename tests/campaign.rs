@@ -247,3 +247,34 @@ fn ctrl_c_finishes_the_batch_and_resume_completes_the_run() {
     ids.dedup();
     assert_eq!(ids, (0..30).collect::<Vec<u64>>(), "no id lost or repeated");
 }
+
+#[test]
+fn stagnation_budget_ends_a_run_that_stops_improving() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every steel "measures" the same: after the initial design nothing can improve.
+    let steels = std::fs::read_to_string(repo().join("data/matbench/steels_yield.csv")).unwrap();
+    let mut body = vec!["formula,target".to_string()];
+    body.extend(steels.lines().skip(1).take(40).map(|l| format!("{},100", l.split(',').next().unwrap())));
+    write(dir.path(), "flat.csv", &(body.join("\n") + "\n"));
+    let cfg = "name: flat
+seed: 1
+space: {pool: {path: flat.csv}}
+properties:
+  ys: {column: target, unit: MPa}
+objectives: [{property: ys, goal: maximize}]
+optimizer: {kind: random, initial: 4, batch_size: 2}
+oracle: {kind: table}
+budget: {evaluations: 40, stagnation: 3}
+output: {dir: out}
+";
+    write(dir.path(), "f.yaml", cfg);
+    let o = crucible(dir.path(), &["run", "f.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("stagnation: no improvement in the last 3 iterations"), "{t}");
+    assert_eq!(latest(&dir.path().join("out")).len(), 4 + 3 * 2, "initial design + 3 stale iterations");
+    // Alone, stagnation is not a limit: the run could go on for ever.
+    write(dir.path(), "g.yaml", &cfg.replace("evaluations: 40, ", ""));
+    let o = crucible(dir.path(), &["validate", "g.yaml"]);
+    assert!(!o.status.success() && text(&o).contains("the budget has no limit"), "{}", text(&o));
+}

@@ -16,6 +16,8 @@ pub enum StopReason {
     Interrupted,
     /// The space has no unseen candidates left (e.g. every pool row evaluated).
     Exhausted,
+    /// This many iterations in a row found no improvement (`budget.stagnation`).
+    Stagnation(usize),
 }
 
 impl fmt::Display for StopReason {
@@ -26,6 +28,7 @@ impl fmt::Display for StopReason {
             StopReason::WallTime(d) => write!(f, "wall-time budget reached ({})", super::fmt_duration(*d)),
             StopReason::Interrupted => write!(f, "interrupted"),
             StopReason::Exhausted => write!(f, "no unseen candidates left in the space"),
+            StopReason::Stagnation(n) => write!(f, "stagnation: no improvement in the last {n} iterations"),
         }
     }
 }
@@ -39,6 +42,8 @@ pub struct Budget {
     pub iterations: Option<usize>,
     /// Maximum cumulative running time.
     pub wall_time: Option<Duration>,
+    /// Iterations in a row without improvement that end the run.
+    pub stagnation: Option<usize>,
 }
 
 /// Where a run stands.
@@ -50,6 +55,8 @@ pub struct Progress {
     pub iterations: usize,
     /// Cumulative running time.
     pub elapsed: Duration,
+    /// Iterations after the initial design, up to now, since the last one that improved.
+    pub stale: usize,
 }
 
 impl Budget {
@@ -70,6 +77,11 @@ impl Budget {
                 return Some(StopReason::WallTime(d));
             }
         }
+        if let Some(n) = self.stagnation {
+            if p.stale >= n {
+                return Some(StopReason::Stagnation(n));
+            }
+        }
         None
     }
 
@@ -85,10 +97,17 @@ mod tests {
 
     #[test]
     fn first_exhausted_budget_wins() {
-        let b = Budget { evaluations: Some(10), iterations: Some(3), wall_time: Some(Duration::from_secs(60)) };
-        let mut p = Progress { evaluations: 4, iterations: 2, elapsed: Duration::from_secs(5) };
+        let b = Budget {
+            evaluations: Some(10),
+            iterations: Some(3),
+            wall_time: Some(Duration::from_secs(60)),
+            stagnation: Some(2),
+        };
+        let mut p = Progress { evaluations: 4, iterations: 2, elapsed: Duration::from_secs(5), stale: 1 };
         assert_eq!(b.check(&p), None);
         assert_eq!(b.remaining_evaluations(&p), 6);
+        p.stale = 2;
+        assert_eq!(b.check(&p), Some(StopReason::Stagnation(2)));
         p.iterations = 3;
         assert_eq!(b.check(&p), Some(StopReason::Iterations(3)));
         p.evaluations = 10;

@@ -177,6 +177,7 @@ pub fn build_with(spec: CampaignSpec, config_dir: &Path, use_: OracleUse) -> Res
         evaluations: spec.budget.evaluations,
         iterations: spec.budget.iterations,
         wall_time: spec.budget.wall_time,
+        stagnation: spec.budget.stagnation,
     };
     Ok(Components {
         initial: spec.optimizer.initial,

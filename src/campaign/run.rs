@@ -284,6 +284,7 @@ pub fn run_loop(
         progress.evaluations += done.len();
         progress.elapsed = elapsed_before + started.elapsed();
         save_checkpoint(&run, &comp, iteration, progress.elapsed)?;
+        progress.stale = stale_iterations(&rows_by_id, &goals);
         observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, true));
     }
 
@@ -315,6 +316,7 @@ pub fn run_loop(
         comp.strategy.tell(&done)?;
         progress.evaluations += done.len();
         progress.iterations += 1;
+        progress.stale = stale_iterations(&rows_by_id, &goals);
         progress.elapsed = elapsed_before + started.elapsed();
         save_checkpoint(&run, &comp, iteration, progress.elapsed)?;
         observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, false));
@@ -377,6 +379,7 @@ pub(super) fn load_state(comp: &mut Components, run: &RunDir, goals: &Goals) -> 
         evaluations: rows_by_id.values().filter(|r| r.status != Status::Proposed).count(),
         iterations: rows_by_id.values().map(|r| r.iteration as usize + 1).max().unwrap_or(0),
         elapsed: elapsed_before,
+        stale: stale_iterations(&rows_by_id, goals),
     };
     // Results the strategy has not been told (a crash between the log and the checkpoint).
     let untold: Vec<Evaluated> = rows_by_id
@@ -389,6 +392,38 @@ pub(super) fn load_state(comp: &mut Components, run: &RunDir, goals: &Goals) -> 
         comp.strategy.tell(&untold)?;
     }
     Ok(LoadedState { seen, rows_by_id, next_id, progress, elapsed_before })
+}
+
+/// Iterations in a row, up to the last finished one, that found no improvement
+/// (`budget.stagnation`), replayed from the log. An iteration improves when one of its feasible
+/// evaluated candidates is not weakly dominated (in utilities) by any earlier feasible one: for
+/// one objective, a new best. The first iteration (the initial design) never counts as stale.
+pub(super) fn stale_iterations(rows: &BTreeMap<u64, CandidateRow>, goals: &Goals) -> usize {
+    let mut by_iteration: BTreeMap<u64, Vec<Vec<f64>>> = BTreeMap::new();
+    for r in rows.values().filter(|r| r.status != Status::Proposed) {
+        let points = by_iteration.entry(r.iteration).or_default();
+        if r.status == Status::Evaluated && r.feasible == Some(true) {
+            let u = goals.utilities(&values_of(r));
+            if u.iter().all(|x| x.is_finite()) {
+                points.push(u);
+            }
+        }
+    }
+    let weakly = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x >= y);
+    let mut front: Vec<Vec<f64>> = Vec::new();
+    let mut stale = 0;
+    for (k, points) in by_iteration.into_values().enumerate() {
+        let mut improved = false;
+        for u in points {
+            if !front.iter().any(|f| weakly(f, &u)) {
+                front.retain(|f| !dominates(&u, f));
+                front.push(u);
+                improved = true;
+            }
+        }
+        stale = if improved || k == 0 { 0 } else { stale + 1 };
+    }
+    stale
 }
 
 /// Initial-design candidates still to propose.

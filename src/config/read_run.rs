@@ -14,7 +14,9 @@ const ORACLE_KEYS: &[&str] = &["kind", "path", "command", "functions"];
 const ORACLES: &[&str] = &["surrogate", "table", "command", "function"];
 const COMMAND_KEYS: &[&str] = &["argv", "timeout", "retries", "parallel", "launcher", "slurm"];
 const SLURM_KEYS: &[&str] = &["partition", "time", "cpus_per_task", "mem", "extra_args"];
-const BUDGET_KEYS: &[&str] = &["evaluations", "iterations", "wall_time"];
+const BUDGET_KEYS: &[&str] = &["evaluations", "iterations", "wall_time", "stagnation"];
+/// The keys that bound a run on their own (`stagnation` may never trigger).
+const LIMIT_KEYS: &[&str] = &["evaluations", "iterations", "wall_time"];
 
 /// Reads `oracle`; `oracle: surrogate` is short for `oracle: {kind: surrogate}`.
 pub fn read_oracle(r: &mut Reader, path: &str, v: &Value, base: &Path, props: &[PropertySpec]) -> Option<OracleSpec> {
@@ -174,8 +176,9 @@ pub fn read_budget(r: &mut Reader, path: &str, v: &Value) -> Option<Budget> {
         evaluations: count(r, "evaluations"),
         iterations: count(r, "iterations"),
         wall_time: m.get("wall_time").and_then(|t| r.duration(&m.path("wall_time"), t)),
+        stagnation: count(r, "stagnation"),
     };
-    if !BUDGET_KEYS.iter().any(|k| m.has(k) || m.mistyped(k)) {
+    if !LIMIT_KEYS.iter().any(|k| m.has(k) || m.mistyped(k)) {
         r.report(
             Problem::value(path, "the budget has no limit")
                 .expected("at least one of evaluations, iterations, wall_time"),

@@ -389,6 +389,10 @@ pub struct Budget {
     pub iterations: Option<usize>,
     /// Wall-clock time (`wall_time`, > 0).
     pub wall_time: Option<Duration>,
+    /// Stop after this many iterations in a row that found no improvement (`stagnation`, ≥ 1;
+    /// not a limit on its own): with one objective, no feasible candidate better than the
+    /// best so far; with several, none outside what earlier feasible candidates dominate.
+    pub stagnation: Option<usize>,
 }
 
 /// Where results go.

@@ -170,7 +170,12 @@ fn product_example_parses_into_the_expected_spec() {
             uncertainty: None,
         },
         oracle: OracleSpec::Surrogate,
-        budget: Budget { evaluations: Some(200), iterations: None, wall_time: Some(Duration::from_secs(8 * 3600)) },
+        budget: Budget {
+            evaluations: Some(200),
+            iterations: None,
+            wall_time: Some(Duration::from_secs(8 * 3600)),
+            stagnation: None,
+        },
         output: OutputSpec { dir: PathBuf::from("runs/steel-strength") },
     };
     assert_eq!(spec, expected);
@@ -295,7 +300,7 @@ fn zero_and_missing_budgets() {
     let spec = parse(&BASE.replace("{evaluations: 10}", "{iterations: 3, wall_time: 1h30m}")).unwrap();
     assert_eq!(
         spec.budget,
-        Budget { evaluations: None, iterations: Some(3), wall_time: Some(Duration::from_secs(5400)) }
+        Budget { evaluations: None, iterations: Some(3), wall_time: Some(Duration::from_secs(5400)), stagnation: None }
     );
     let d = errors(&BASE.replace("{evaluations: 10}", "{wall_time: 3 fortnights}"));
     assert!(at(&d, "budget.wall_time").message.contains("unknown unit 'fortnights'"));

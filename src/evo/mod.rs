@@ -6,7 +6,8 @@
 //! Owns: genomes of a space (`layout`), fitness with uncertainty and constraint violation
 //! ([`fitness`]), Pareto ranking ([`sort`]), variation operators ([`Operators`]), parallel
 //! deterministic breeding (`breed`), the generational bookkeeping (`state`), the CMA-ES
-//! numerics ([`cmaes`], [`eigen`]) and a hypervolume ([`hypervolume`]) for measuring fronts.
+//! numerics ([`cmaes`]; its eigendecomposition is `gp::linalg`'s) and a hypervolume
+//! ([`hypervolume`]) for measuring fronts.
 //! Must not: evaluate, store, print, or touch the campaign loop; feasibility is the space's
 //! business (every offspring is decoded, repaired by `Space::repair` and checked by
 //! `Space::check`).
@@ -15,7 +16,8 @@
 //! The campaign asks `batch_size` candidates at a time and tells each batch's results before
 //! the next ask. A generation is `population` told results (see `state`): it may span
 //! several batches (they are all bred from the same parents) or one batch may hold more (then
-//! they all join that generation). **Recommendation**: with the surrogate as the oracle, set
+//! they all join that generation; CMA-ES instead takes exactly λ results per generation and
+//! carries the rest to the next). **Recommendation**: with the surrogate as the oracle, set
 //! `batch_size` to `population`, so each generation is scored in one batched prediction.
 //! The initial design (`optimizer.initial`, uniform draws, origin `initial`) is the first
 //! population; when it is smaller than `population` the population fills up with offspring
@@ -35,10 +37,10 @@
 //! every row (`bayesian` or `crucible rank`) is the better tool.
 //!
 //! # Termination
-//! Generations, evaluations and wall time are the campaign budget's. The strategy contract
-//! has no way to say "converged" (an ask returning nothing means the space is exhausted), so
-//! stagnation does not end a run: CMA-ES restarts with a doubled population instead (IPOP),
-//! and the GA and NSGA-II keep searching until the budget ends.
+//! Generations, evaluations, wall time and stagnation (`budget.stagnation`: iterations in a
+//! row without a new best, or without a new non-dominated feasible candidate) are the
+//! campaign budget's, so they apply to every strategy alike. Within a run, CMA-ES also
+//! restarts with a doubled population when it stalls (IPOP).
 //!
 //! ```
 //! use crucible::config::spec::Goal;
