@@ -114,9 +114,12 @@ impl Oracle for FunctionOracle {
         &self.properties
     }
 
+    /// Candidates are evaluated in parallel on rayon's threads (the functions are CPU work);
+    /// the outcomes keep the batch's order, so results do not depend on the thread count.
     fn evaluate(&self, batch: &[Request], stop: &StopFlag) -> Result<Vec<Outcome>, OracleError> {
+        use rayon::prelude::*;
         Ok(batch
-            .iter()
+            .par_iter()
             .map(|r| {
                 if stop.is_stopped() {
                     return Outcome::Failed { reason: "interrupted".into(), attempts: 0 };
