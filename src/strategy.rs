@@ -9,6 +9,8 @@ use std::collections::HashSet;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use serde_json::{json, Value};
+
 use crate::space::{Candidate, ParamValue, Space};
 
 /// Errors of a strategy.
@@ -112,6 +114,67 @@ pub fn candidate_key(c: &Candidate) -> Vec<u64> {
         k.push(i as u64);
     }
     k
+}
+
+// Checkpoint JSON shared by the strategies: candidates and numbers stored exactly (IEEE bit
+// patterns survive any JSON parser, and candidate identity is bitwise: see `candidate_key`).
+
+/// A checkpoint field that is missing or malformed, for strategy `what`.
+pub(crate) fn bad(what: &str, field: &str) -> StrategyError {
+    StrategyError::Checkpoint(format!("{what} checkpoint: missing or malformed '{field}'"))
+}
+
+/// A number as its IEEE bit pattern: exact through JSON, NaN and ∞ included.
+pub(crate) fn num(v: f64) -> Value {
+    json!(v.to_bits())
+}
+
+pub(crate) fn unnum(v: &Value) -> Option<f64> {
+    v.as_u64().map(f64::from_bits)
+}
+
+pub(crate) fn nums(v: &[f64]) -> Value {
+    Value::Array(v.iter().map(|x| num(*x)).collect())
+}
+
+pub(crate) fn unnums(v: Option<&Value>) -> Option<Vec<f64>> {
+    v?.as_array()?.iter().map(unnum).collect()
+}
+
+/// A candidate as checkpoint JSON: fractions and real parameters as bit patterns.
+pub(crate) fn candidate_json(c: &Candidate) -> Value {
+    let params: Vec<Value> = c
+        .params
+        .iter()
+        .map(|p| match p {
+            ParamValue::Real(v) => json!({"real": num(*v)}),
+            ParamValue::Int(i) => json!({"int": i}),
+            ParamValue::Cat(i) => json!({"cat": i}),
+        })
+        .collect();
+    json!({"fractions": nums(&c.fractions), "params": params, "pool_index": c.pool_index})
+}
+
+/// The inverse of [`candidate_json`]; `what` names the strategy in errors.
+pub(crate) fn candidate_from(v: &Value, what: &str) -> Result<Candidate, StrategyError> {
+    let fractions = unnums(v.get("fractions")).ok_or_else(|| bad(what, "fractions"))?;
+    let mut params = Vec::new();
+    for p in v.get("params").and_then(Value::as_array).ok_or_else(|| bad(what, "params"))? {
+        params.push(if let Some(r) = p.get("real").and_then(unnum) {
+            ParamValue::Real(r)
+        } else if let Some(i) = p.get("int").and_then(Value::as_i64) {
+            ParamValue::Int(i)
+        } else if let Some(i) = p.get("cat").and_then(Value::as_u64) {
+            ParamValue::Cat(i as usize)
+        } else {
+            return Err(bad(what, "params"));
+        });
+    }
+    let pool_index = match v.get("pool_index") {
+        None | Some(Value::Null) => None,
+        Some(i) => Some(i.as_u64().ok_or_else(|| bad(what, "pool_index"))? as usize),
+    };
+    Ok(Candidate { fractions, params, pool_index })
 }
 
 /// Uniform random search (the baseline).

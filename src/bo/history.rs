@@ -8,8 +8,12 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::gp::Hyper;
-use crate::space::{Candidate, ParamValue};
-use crate::strategy::StrategyError;
+use crate::space::Candidate;
+use crate::strategy::{candidate_from, candidate_json, num, unnum, StrategyError};
+
+fn bad(field: &str) -> StrategyError {
+    crate::strategy::bad("bayesian", field)
+}
 
 /// One told result.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,57 +22,6 @@ pub(crate) struct Obs {
     /// Values per campaign property; `None` for a failed evaluation.
     pub values: Option<Vec<f64>>,
     pub feasible: bool,
-}
-
-/// Numbers are stored as their IEEE bit patterns: exact through any JSON parser (candidate
-/// identity is bitwise, see `strategy::candidate_key`).
-fn num(v: f64) -> Value {
-    json!(v.to_bits())
-}
-
-fn unnum(v: &Value) -> Option<f64> {
-    v.as_u64().map(f64::from_bits)
-}
-
-fn candidate_json(c: &Candidate) -> Value {
-    let params: Vec<Value> = c
-        .params
-        .iter()
-        .map(|p| match p {
-            ParamValue::Real(v) => json!({"real": num(*v)}),
-            ParamValue::Int(i) => json!({"int": i}),
-            ParamValue::Cat(i) => json!({"cat": i}),
-        })
-        .collect();
-    let fractions: Vec<Value> = c.fractions.iter().map(|f| num(*f)).collect();
-    json!({"fractions": fractions, "params": params, "pool_index": c.pool_index})
-}
-
-fn bad(what: &str) -> StrategyError {
-    StrategyError::Checkpoint(format!("bayesian checkpoint: malformed {what}"))
-}
-
-fn candidate_from(v: &Value) -> Result<Candidate, StrategyError> {
-    let fractions = v["fractions"]
-        .as_array()
-        .ok_or_else(|| bad("fractions"))?
-        .iter()
-        .map(|x| unnum(x).ok_or_else(|| bad("fraction")))
-        .collect::<Result<Vec<f64>, _>>()?;
-    let mut params = Vec::new();
-    for p in v["params"].as_array().ok_or_else(|| bad("params"))? {
-        params.push(if let Some(r) = p.get("real").and_then(unnum) {
-            ParamValue::Real(r)
-        } else if let Some(i) = p.get("int").and_then(Value::as_i64) {
-            ParamValue::Int(i)
-        } else if let Some(c) = p.get("cat").and_then(Value::as_u64) {
-            ParamValue::Cat(c as usize)
-        } else {
-            return Err(bad("parameter value"));
-        });
-    }
-    let pool_index = v["pool_index"].as_u64().map(|i| i as usize);
-    Ok(Candidate { fractions, params, pool_index })
 }
 
 /// The checkpoint JSON.
@@ -104,7 +57,7 @@ pub(crate) fn from_json(v: &Value) -> Result<(Vec<Obs>, BTreeMap<String, Hyper>)
             _ => return Err(bad("values")),
         };
         let feasible = o["feasible"].as_bool().ok_or_else(|| bad("feasible"))?;
-        obs.push(Obs { candidate: candidate_from(&o["candidate"])?, values, feasible });
+        obs.push(Obs { candidate: candidate_from(&o["candidate"], "bayesian")?, values, feasible });
     }
     let mut hypers = BTreeMap::new();
     if let Some(h) = v.get("hypers").and_then(Value::as_object) {

@@ -12,7 +12,7 @@
 use serde_json::{json, Value};
 
 use super::fitness::{Member, Scorer};
-use crate::space::{Candidate, ParamValue};
+pub(crate) use crate::strategy::{bad, candidate_from, candidate_json, num, nums, unnum, unnums};
 use crate::strategy::{Evaluated, StrategyError};
 
 /// Population, offspring told so far, and the generation counter.
@@ -64,61 +64,6 @@ impl Generations {
         let generation = v.get("generation").and_then(Value::as_u64).ok_or_else(|| bad(what, "generation"))?;
         Ok(Generations { population: ms("population")?, offspring: ms("offspring")?, generation })
     }
-}
-
-pub(crate) fn bad(what: &str, field: &str) -> StrategyError {
-    StrategyError::Checkpoint(format!("{what} checkpoint: missing or malformed '{field}'"))
-}
-
-/// A number as its IEEE bit pattern: exact through JSON, NaN and ∞ included.
-pub(crate) fn num(v: f64) -> Value {
-    json!(v.to_bits())
-}
-
-pub(crate) fn unnum(v: &Value) -> Option<f64> {
-    v.as_u64().map(f64::from_bits)
-}
-
-pub(crate) fn nums(v: &[f64]) -> Value {
-    Value::Array(v.iter().map(|x| num(*x)).collect())
-}
-
-pub(crate) fn unnums(v: Option<&Value>) -> Option<Vec<f64>> {
-    v?.as_array()?.iter().map(unnum).collect()
-}
-
-pub(crate) fn candidate_json(c: &Candidate) -> Value {
-    let params: Vec<Value> = c
-        .params
-        .iter()
-        .map(|p| match p {
-            ParamValue::Real(v) => json!({"real": num(*v)}),
-            ParamValue::Int(i) => json!({"int": i}),
-            ParamValue::Cat(i) => json!({"cat": i}),
-        })
-        .collect();
-    json!({"fractions": nums(&c.fractions), "params": params, "pool_index": c.pool_index})
-}
-
-pub(crate) fn candidate_from(v: &Value, what: &str) -> Result<Candidate, StrategyError> {
-    let fractions = unnums(v.get("fractions")).ok_or_else(|| bad(what, "fractions"))?;
-    let mut params = Vec::new();
-    for p in v.get("params").and_then(Value::as_array).ok_or_else(|| bad(what, "params"))? {
-        params.push(if let Some(r) = p.get("real").and_then(unnum) {
-            ParamValue::Real(r)
-        } else if let Some(i) = p.get("int").and_then(Value::as_i64) {
-            ParamValue::Int(i)
-        } else if let Some(i) = p.get("cat").and_then(Value::as_u64) {
-            ParamValue::Cat(i as usize)
-        } else {
-            return Err(bad(what, "params"));
-        });
-    }
-    let pool_index = match v.get("pool_index") {
-        None | Some(Value::Null) => None,
-        Some(i) => Some(i.as_u64().ok_or_else(|| bad(what, "pool_index"))? as usize),
-    };
-    Ok(Candidate { fractions, params, pool_index })
 }
 
 pub(crate) fn evaluated_json(e: &Evaluated) -> Value {
