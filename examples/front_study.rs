@@ -47,7 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let end = rs.iter().map(|r| r.created_at).max().expect("a generation has rows");
             // The first generation's time includes nothing before its own rows were written.
-            let seconds = last_end.map_or(0.0, |t: chrono::DateTime<chrono::Utc>| (end - t).num_milliseconds() as f64 / 1e3);
+            let seconds =
+                last_end.map_or(0.0, |t: chrono::DateTime<chrono::Utc>| (end - t).num_milliseconds() as f64 / 1e3);
             last_end = Some(end);
             let front: Vec<Vec<f64>> = points
                 .iter()

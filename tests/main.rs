@@ -7,9 +7,9 @@ mod cli;
 mod evo;
 mod lab;
 mod report;
-mod surrogate_cli;
 mod screening;
 mod slurm;
+mod surrogate_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
