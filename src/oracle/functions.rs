@@ -159,18 +159,7 @@ fn mixture_peaks(x: &[f64]) -> Option<f64> {
     if d < 2 || (s - 1.0).abs() > 1e-6 {
         return None;
     }
-    let w2 = 2.0 * 0.15f64 * 0.15;
-    Some(
-        [1.0, 0.8, 0.6]
-            .iter()
-            .enumerate()
-            .map(|(k, h)| {
-                let c = mixture_peak_centre(k, d);
-                let r2: f64 = c.iter().zip(&x[..d]).map(|(a, b)| (a - b).powi(2)).sum();
-                h * (-r2 / w2).exp()
-            })
-            .sum(),
-    )
+    Some(peaks_on(x, d))
 }
 
 /// `mixture_peaks5` (exactly 5 inputs): the bumps of `mixture_peaks` for a mixture of d = 5

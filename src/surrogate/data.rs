@@ -268,11 +268,7 @@ impl TrainingSet {
                 ..Default::default()
             };
             for (i, f) in t.formulas.iter().enumerate() {
-                let parsed = match f.as_deref().map(str::trim) {
-                    None | Some("") => Err("empty formula".to_string()),
-                    Some(text) => Composition::parse(text).map_err(|e| format!("'{text}': {e}")),
-                };
-                let c = match parsed {
+                let c = match parse_formula(f.as_deref()) {
                     Ok(c) => c,
                     Err(reason) => {
                         rep.bad_formulas += 1;
@@ -432,5 +428,14 @@ fn merge_kinds(task: &mut Task, kind: TaskKind) -> Result<(), SurrogateError> {
         _ => {
             Err(SurrogateError::data(format!("task '{}' is regression in one file and classes in another", task.name)))
         }
+    }
+}
+
+/// A table cell's formula, or why it cannot be used (empty, or the parser's message with the
+/// text), for the bad-row reports of training and prediction.
+pub(crate) fn parse_formula(cell: Option<&str>) -> Result<Composition, String> {
+    match cell.map(str::trim) {
+        None | Some("") => Err("empty formula".to_string()),
+        Some(text) => Composition::parse(text).map_err(|e| format!("'{text}': {e}")),
     }
 }

@@ -103,11 +103,7 @@ pub fn encode_table(table: &LabeledTable) -> EncodedTable {
     let (mut comps, mut rows, mut bad, mut missing_inputs, mut x) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, f) in table.formulas.iter().enumerate() {
-        let parsed = match f.as_deref().map(str::trim) {
-            None | Some("") => Err("empty formula".to_string()),
-            Some(text) => Composition::parse(text).map_err(|e| format!("'{text}': {e}")),
-        };
-        let c = match parsed {
+        let c = match super::data::parse_formula(f.as_deref()) {
             Ok(c) => c,
             Err(reason) => {
                 bad.push(BadRow { source: table.source.clone(), row: i + 1, reason });

@@ -152,14 +152,7 @@ impl NeuralSurrogate {
         seed: u64,
     ) -> Result<(), SurrogateError> {
         let nt = self.card.tasks.len();
-        if targets.dim() != (x.len(), nt) {
-            return Err(SurrogateError::Inputs(format!(
-                "targets are {} × {} but the rows are {} and the model has {nt} tasks",
-                targets.nrows(),
-                targets.ncols(),
-                x.len()
-            )));
-        }
+        check_targets(x, targets, nt)?;
         let z = self.members[0].embed(x)?;
         let mut gps = Vec::with_capacity(nt);
         let mut records = Vec::new();
@@ -214,14 +207,7 @@ impl NeuralSurrogate {
     /// Tasks with fewer than 5 held-out targets keep factor 1. Returns the factors.
     pub fn recalibrate_std(&mut self, x: &ModelInputs, targets: &Array2<f64>) -> Result<Vec<f64>, SurrogateError> {
         let nt = self.card.tasks.len();
-        if targets.dim() != (x.len(), nt) {
-            return Err(SurrogateError::Inputs(format!(
-                "targets are {} × {} but the rows are {} and the model has {nt} tasks",
-                targets.nrows(),
-                targets.ncols(),
-                x.len()
-            )));
-        }
+        check_targets(x, targets, nt)?;
         let method = self.uncertainty_method();
         if method == "none" {
             return Err(SurrogateError::Settings(
@@ -384,4 +370,17 @@ impl NeuralSurrogate {
         self.gp = Some(EmbeddingGps { tasks, mean: rec.mean });
         Ok(())
     }
+}
+
+/// Targets must be one row per input row and one column per task.
+fn check_targets(x: &ModelInputs, targets: &Array2<f64>, nt: usize) -> Result<(), SurrogateError> {
+    if targets.dim() == (x.len(), nt) {
+        return Ok(());
+    }
+    Err(SurrogateError::Inputs(format!(
+        "targets are {} × {} but the rows are {} and the model has {nt} tasks",
+        targets.nrows(),
+        targets.ncols(),
+        x.len()
+    )))
 }
