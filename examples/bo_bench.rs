@@ -12,6 +12,11 @@
 //! cargo run --example bo_bench -- timing   --n 50,200,1000 --q 1,4 --reps 3 [--label crucible] --out FILE
 //! ```
 //!
+//! Ablations (analytic, pool, timing): `--ls-median M --ls-sd S` set the GP's length-scale
+//! prior (median M·√d, log-sd S), `--fit-starts K` the random starts of a cold GP fit,
+//! `--raw-samples N --restarts K --refine-iters I` the acquisition search, and
+//! `--label NAME` the method's name in the output file.
+//!
 //! Problems (all with crucible's defaults: `BoSettings::new(goals, LogEi)`):
 //! - `branin` on [-5, 10] × [0, 15], minimise, f* = 0.397887;
 //! - `hartmann6` on [0, 1]^6, minimise, f* = −3.32237;
@@ -166,6 +171,37 @@ impl Args {
         Ok(s.split(',').map(str::parse).collect::<Result<_, _>>()?)
     }
 
+    /// `BoSettings::new(goals, LogEi)` with the ablation flags applied: `--ls-median M` and
+    /// `--ls-sd S` (length-scale prior: median M·√d, log-sd S), `--fit-starts K` (random starts
+    /// of a cold GP fit), `--raw-samples N`, `--restarts K`, `--refine-iters I` (acquisition search).
+    fn settings(&self, goals: Goals) -> Res<BoSettings> {
+        let mut s = BoSettings::new(goals, AcquisitionKind::LogEi);
+        if let Some(m) = self.get("ls-median") {
+            s.fit.length_scale.median = m.parse()?;
+        }
+        if let Some(v) = self.get("ls-sd") {
+            s.fit.length_scale.log_sd = v.parse()?;
+        }
+        if let Some(k) = self.get("fit-starts") {
+            s.fit.random_starts = k.parse()?;
+        }
+        if let Some(v) = self.get("raw-samples") {
+            s.raw_samples = v.parse()?;
+        }
+        if let Some(v) = self.get("restarts") {
+            s.restarts = v.parse()?;
+        }
+        if let Some(v) = self.get("refine-iters") {
+            s.refine_iters = v.parse()?;
+        }
+        Ok(s)
+    }
+
+    /// The method's name in the output (`--label`, default the method).
+    fn label(&self, method: &str) -> String {
+        self.get("label").unwrap_or(method).to_string()
+    }
+
     fn list(&self, key: &str, default: &str) -> Res<Vec<usize>> {
         Ok(self.get(key).unwrap_or(default).split(',').map(str::parse).collect::<Result<_, _>>()?)
     }
@@ -263,11 +299,12 @@ fn check_initial(file: &Path, problem: &str, seed: u64, init: &[Candidate]) -> R
 fn analytic(args: &Args) -> Res<()> {
     let p = Problem::new(args.need("problem")?)?;
     let method = args.need("method")?.to_string();
+    let label = args.label(&method);
     let budget: usize = args.get("budget").unwrap_or("100").parse()?;
     let header = "problem,method,seed,evals,regret,wall_s";
     let mut sink = Sink::open(Path::new(args.need("out")?), header, 3)?;
     for seed in args.seeds()? {
-        let key = format!("{},{method},{seed}", p.name);
+        let key = format!("{},{label},{seed}", p.name);
         if sink.has(&key) {
             eprintln!("{key}: done already, skipped");
             continue;
@@ -280,7 +317,7 @@ fn analytic(args: &Args) -> Res<()> {
         let mut values: Vec<f64> = init.iter().map(|c| p.value(c)).collect();
         let mut seen = init.clone();
         let mut strategy: Box<dyn Strategy> = match method.as_str() {
-            "bo" => Box::new(BayesianStrategy::new(BoSettings::new(p.goals(), AcquisitionKind::LogEi))),
+            "bo" => Box::new(BayesianStrategy::new(args.settings(p.goals())?)),
             "random" => Box::new(RandomStrategy),
             m => return Err(format!("unknown method '{m}' (bo, random)").into()),
         };
@@ -332,6 +369,7 @@ fn analytic(args: &Args) -> Res<()> {
 fn pool(args: &Args) -> Res<()> {
     let path = PathBuf::from(args.get("data").unwrap_or("data/matbench/steels_yield.csv"));
     let method = args.need("method")?.to_string();
+    let label = args.label(&method);
     let n_init: usize = args.get("initial").unwrap_or("10").parse()?;
     let exclude = vec!["target".to_string()];
     let cols = crucible::io::PoolColumns { inputs: None, exclude: &exclude, formula: Some("formula") };
@@ -377,7 +415,7 @@ fn pool(args: &Args) -> Res<()> {
         None
     };
     for seed in args.seeds()? {
-        let key = format!("{method},{seed}");
+        let key = format!("{label},{seed}");
         if sink.has(&key) {
             eprintln!("{key}: done already, skipped");
             continue;
@@ -385,9 +423,7 @@ fn pool(args: &Args) -> Res<()> {
         let t = Instant::now();
         let init = space.sample(n_init, &mut crucible::rng::stream(seed, "bench-initial-pool", 0))?;
         let mut strategy: Box<dyn Strategy> = match method.as_str() {
-            "bo" | "bo-embed" => {
-                Box::new(BayesianStrategy::new(BoSettings::new(goals.clone(), AcquisitionKind::LogEi)))
-            }
+            "bo" | "bo-embed" => Box::new(BayesianStrategy::new(args.settings(goals.clone())?)),
             "random" => Box::new(RandomStrategy),
             m => return Err(format!("unknown method '{m}' (bo, bo-embed, random)").into()),
         };
@@ -448,7 +484,7 @@ fn timing(args: &Args) -> Res<()> {
                 }
                 let mut rng = crucible::rng::stream(rep as u64, "bench-timing", n as u64);
                 let cs = p.space.sample(n, &mut rng)?;
-                let mut s = BayesianStrategy::new(BoSettings::new(p.goals(), AcquisitionKind::LogEi));
+                let mut s = BayesianStrategy::new(args.settings(p.goals())?);
                 s.tell(&cs.iter().map(|c| evaluated(c, p.value(c))).collect::<Vec<_>>())?;
                 let ctx = AskContext { space: &p.space, seen: &cs, initial_remaining: 0 };
                 let (t, c) = (Instant::now(), cpu_seconds());

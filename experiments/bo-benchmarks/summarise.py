@@ -69,6 +69,38 @@ def analytic():
             print(f"| {p} | {e} | {w} / {t} / {l} |")
 
 
+def ablation():
+    """Every crucible BO variant of ablation_prior.csv (and the main `bo`) against BoTorch."""
+    per = {}
+    for r in analytic_rows() + rows("ablation_prior.csv"):
+        per.setdefault((r["problem"], r["method"], int(r["seed"]), int(r["evals"])), float(r["regret"]))
+    methods = sorted({m for (_, m, _, _) in per if m.startswith("bo") and m != "botorch"})
+    print("| problem | variant | seeds | mean regret @ 25 / 50 / 100 | median @ 25 / 50 / 100 "
+          "| better / worse than BoTorch @ 25 / 50 / 100 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for p in ["branin", "hartmann6", "mixture"]:
+        for m in methods + ["botorch"]:
+            seeds = sorted({s for (pp, mm, s, e) in per if pp == p and mm == m and e == 100})
+            if not seeds:
+                continue
+            means, meds, wins = [], [], []
+            for e in (25, 50, 100):
+                v = [per[(p, m, s, e)] for s in seeds]
+                means.append(f"{st.mean(v):.3g}")
+                meds.append(f"{st.median(v):.2g}")
+                w = l = 0
+                for s in seeds:
+                    b = per.get((p, "botorch", s, e))
+                    if b is None or m == "botorch":
+                        continue
+                    a = per[(p, m, s, e)]
+                    if abs(a - b) <= 1e-3 * max(abs(a), abs(b), 1e-12) or (a < 1e-6 and b < 1e-6):
+                        continue
+                    w, l = (w + 1, l) if a < b else (w, l + 1)
+                wins.append(f"{w}/{l}")
+            print(f"| {p} | {m} | {len(seeds)} | {' / '.join(means)} | {' / '.join(meds)} | {'  '.join(wins)} |")
+
+
 def pool():
     data = defaultdict(lambda: defaultdict(list))
     got = rows("pool_steels.csv")
@@ -111,6 +143,10 @@ def timing():
 
 
 if __name__ == "__main__":
+    import sys
+    if "--ablation" in sys.argv:
+        ablation()
+        sys.exit()
     print("## Analytic\n")
     analytic()
     print("\n## Pool\n")

@@ -10,7 +10,7 @@ use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::mll::{log_marginal_likelihood, Prior};
+use super::mll::{log_marginal_likelihood, LengthScalePrior, Prior};
 use super::model::{check_data, input_scaling, normalise_rows, output_scaling, Gp, Hyper};
 use super::optim::{minimize, MinimizeOptions};
 use super::GpError;
@@ -29,11 +29,20 @@ pub struct FitOptions {
     /// Upper bound on the noise variance relative to the output variance (default 1; lower
     /// it for outputs known to be nearly noise-free, e.g. success/failure labels).
     pub max_noise: f64,
+    /// The length-scale prior.
+    pub length_scale: LengthScalePrior,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { random_starts: 3, max_iters: 60, warm: None, max_fit_points: 400, max_noise: 1.0 }
+        FitOptions {
+            random_starts: 3,
+            max_iters: 60,
+            warm: None,
+            max_fit_points: 400,
+            max_noise: 1.0,
+            length_scale: LengthScalePrior::default(),
+        }
     }
 }
 
@@ -63,7 +72,7 @@ pub fn fit(
     let (y_mean, y_std) = output_scaling(y);
     let xn = normalise_rows(x, &lo, &span);
     let ys: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_std).collect();
-    let mut prior = Prior::for_dim(d);
+    let mut prior = Prior::with_length_scale(d, opts.length_scale);
     prior.upper[d + 1] = opts.max_noise.clamp(1e-6, 1.0).ln();
     prior.log_sn2_mean = prior.log_sn2_mean.min(prior.upper[d + 1]);
 

@@ -15,6 +15,22 @@
 use super::kernel::{gram, inv_ls2, matern52, r2};
 use super::linalg::Cholesky;
 
+/// The length-scale prior: log-normal with median `median · √d` (unit-cube units; distances
+/// between points of the unit cube grow like √d) and log-sd `log_sd`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LengthScalePrior {
+    /// Median length scale per `√d`.
+    pub median: f64,
+    /// Standard deviation of `log ℓ`.
+    pub log_sd: f64,
+}
+
+impl Default for LengthScalePrior {
+    fn default() -> Self {
+        LengthScalePrior { median: 0.75, log_sd: 1.25 }
+    }
+}
+
 /// Normal priors on the log hyperparameters, and hard bounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prior {
@@ -39,14 +55,19 @@ pub struct Prior {
 impl Prior {
     /// The default priors and bounds for `d` inputs (see the module docs).
     pub fn for_dim(d: usize) -> Prior {
+        Prior::with_length_scale(d, LengthScalePrior::default())
+    }
+
+    /// The default priors and bounds for `d` inputs with the length-scale prior `ls`.
+    pub fn with_length_scale(d: usize, ls: LengthScalePrior) -> Prior {
         let sd = (d.max(1) as f64).sqrt();
         let mut lower = vec![(0.01f64).ln(); d];
         let mut upper = vec![(100.0 * sd).ln(); d];
         lower.extend([(0.01f64).ln(), (1e-6f64).ln()]);
         upper.extend([(100.0f64).ln(), 0.0]);
         Prior {
-            log_ls_mean: (0.75 * sd).ln(),
-            log_ls_sd: 1.25,
+            log_ls_mean: (ls.median * sd).ln(),
+            log_ls_sd: ls.log_sd,
             log_sf2_mean: 0.0,
             log_sf2_sd: 1.5,
             log_sn2_mean: (1e-2f64).ln(),

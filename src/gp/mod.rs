@@ -33,6 +33,7 @@ mod tests;
 
 pub use fit::{fit, FitOptions, FitReport};
 pub use linalg::Cholesky;
+pub use mll::LengthScalePrior;
 pub use model::{Gp, Hyper, Posterior, PosteriorGrad};
 pub use optim::{minimize, MinimizeOptions, Minimum};
 
