@@ -192,3 +192,77 @@ output: {{dir: out}}
     assert!(!o.status.success());
     assert!(t.contains("kind finetuned or ensemble"), "{t}");
 }
+
+/// A retrospective pool campaign whose surrogate starts with no labels and is re-trained on
+/// the run's own measurements every 4 of them (`surrogate.retrain_every`).
+fn retraining_config(evals: usize) -> String {
+    format!(
+        "name: retrain
+seed: 5
+space: {{pool: {{path: steels.csv}}}}
+properties:
+  yield_strength: {{column: target, unit: MPa}}
+objectives: [{{property: yield_strength, goal: maximize}}]
+surrogate:
+  pretrained: {}
+  retrain_every: 4
+  finetune: {{freeze: none, epochs: 8, batch_size: 8}}
+optimizer: {{kind: bayesian, initial: 4, batch_size: 2}}
+oracle: {{kind: table}}
+budget: {{evaluations: {evals}}}
+output: {{dir: out}}
+",
+        repo().join("surrogates/base").display()
+    )
+}
+
+#[test]
+fn surrogate_is_retrained_during_a_run_and_a_resumed_run_uses_the_same_models() {
+    let dir = tempfile::tempdir().unwrap();
+    steels_pool(dir.path(), 100);
+    write(dir.path(), "r.yaml", &retraining_config(12));
+    let o = crucible(dir.path(), &["run", "r.yaml"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert_eq!(t.matches("surrogate: fine-tuning from").count(), 2, "trained after 4 and after 8 measurements: {t}");
+    let run = dir.path().join("out");
+    let rows = latest(&run);
+    assert_eq!(rows.len(), 12);
+    // No labels at the start: the initial design is proposed without a model.
+    assert!(rows[..4].iter().all(|r| r.model_hash.is_none() && prop(r, "yield_strength").mean.is_none()));
+    let first = rows[4].model_hash.clone().expect("the model trained on the first 4 measurements");
+    let second = rows[8].model_hash.clone().expect("re-trained on 8");
+    assert_ne!(first, second);
+    assert!(rows[4..8].iter().all(|r| r.model_hash.as_ref() == Some(&first)), "{rows:?}");
+    assert!(rows[8..].iter().all(|r| r.model_hash.as_ref() == Some(&second)), "{rows:?}");
+    for r in &rows[4..] {
+        let y = prop(r, "yield_strength");
+        assert!(y.mean.is_some_and(f64::is_finite) && y.value.is_some(), "predicted, then measured: {y:?}");
+    }
+    let card = std::fs::read_to_string(run.join("model/card.yaml")).unwrap();
+    assert!(card.contains("run log"), "trained on the run's measurements: {card}");
+    let record = std::fs::read_to_string(run.join("model-trained-on.json")).unwrap();
+    assert!(record.contains("\"measurements\": 8"), "{record}");
+
+    // The same campaign stopped at 8 evaluations and resumed to 12 proposes the same rows
+    // with the same predictions: the resumed run re-trains on exactly the first 8 measurements.
+    let split = dir.path().join("split");
+    std::fs::create_dir_all(&split).unwrap();
+    steels_pool(&split, 100);
+    write(&split, "r.yaml", &retraining_config(8));
+    let o = crucible(&split, &["run", "r.yaml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(text(&o).matches("surrogate: fine-tuning from").count(), 1, "no re-training at the end of the budget");
+    write(&split, "r.yaml", &retraining_config(12));
+    let o = crucible(&split, &["run", "r.yaml", "--resume", "--allow-changed-config"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("surrogate: fine-tuning from"), "re-trained on resume, as the full run did: {t}");
+    let resumed = latest(&split.join("out"));
+    assert_eq!(resumed.len(), 12);
+    for (a, b) in rows.iter().zip(&resumed) {
+        assert_eq!(a.pool_index, b.pool_index, "same proposals");
+        let (ma, mb) = (prop(a, "yield_strength").mean, prop(b, "yield_strength").mean);
+        assert!(ma.zip(mb).is_none_or(|(x, y)| (x - y).abs() <= 1e-6 * x.abs()) && ma.is_some() == mb.is_some());
+    }
+}

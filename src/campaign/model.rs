@@ -106,16 +106,18 @@ fn target_columns(comp: &Components, s: &SurrogateSpec) -> Result<Vec<(usize, Op
     };
     let mut out = Vec::new();
     for (k, p) in comp.properties.iter().enumerate() {
-        if !matches!(p.source, Source::Oracle(_))
-            || matches!(
-                comp.spec.property(&p.name).map(|q| &q.source),
-                Some(crate::config::spec::PropertySource::Column(_))
-            )
-        {
+        if !matches!(p.source, Source::Oracle(_)) {
             continue;
         }
+        // A `column:` property measured by a table oracle (a retrospective pool campaign) is
+        // learned from the log's measurements; a data-file column is used for it only when
+        // `targets` names one (the pool file itself would hand the model every answer).
+        let from_table = matches!(
+            comp.spec.property(&p.name).map(|q| &q.source),
+            Some(crate::config::spec::PropertySource::Column(_))
+        );
         let col = s.targets.get(&p.name).cloned().unwrap_or_else(|| p.name.clone());
-        let has = file_cols.iter().any(|c| c == &col);
+        let has = file_cols.iter().any(|c| c == &col) && (!from_table || s.targets.contains_key(&p.name));
         if s.targets.contains_key(&p.name) && !has {
             if let Some(path) = &s.data {
                 return Err(unsupported(format!(
@@ -266,9 +268,15 @@ pub fn train(
     if let Some(table) = log_table(comp, &inputs, &props, measured) {
         sources.push(TaskSource { table, tasks: props.iter().map(|&k| request(k)).collect() });
     }
+    if sources.is_empty() && s.retrain_every.is_some() && !comp.screens_in_silico() {
+        // Nothing measured yet: the first model is trained once `retrain_every` measurements
+        // are in; until then the optimizer works without one.
+        return Ok(None);
+    }
     if sources.is_empty() {
         return Err(unsupported(format!(
-            "the surrogate has nothing to learn from: no property has labels in {} (looked for columns {})",
+            "the surrogate has nothing to learn from: no property has labels in {} (looked for columns {}); \
+             give `surrogate.data`, or set `surrogate.retrain_every` to train it on the run's own measurements",
             s.data.as_ref().map_or("the data (no `surrogate.data`)".to_string(), |p| p.display().to_string()),
             targets
                 .iter()

@@ -254,6 +254,7 @@ pub fn run_loop(
     let LoadedState { mut seen, mut rows_by_id, mut next_id, mut progress, elapsed_before } =
         load_state(&mut comp, &run, &goals)?;
     prepare_model(&mut comp, &run, &rows_by_id, &seen, false, observer)?;
+    retrain_if_due(&mut comp, &run, &rows_by_id, &seen, observer)?;
     observer.on_start(run.path(), progress.evaluations, &budget);
     let mut initial_remaining = initial_remaining(&comp, &rows_by_id);
 
@@ -286,6 +287,7 @@ pub fn run_loop(
         save_checkpoint(&run, &comp, iteration, progress.elapsed)?;
         progress.stale = stale_iterations(&rows_by_id, &goals);
         observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, true));
+        retrain_if_due(&mut comp, &run, &rows_by_id, &seen, observer)?;
     }
 
     while stop_reason.is_none() {
@@ -322,6 +324,8 @@ pub fn run_loop(
         observer.on_batch(&batch_record(iteration, &done, &progress, &budget, &rows_by_id, &goals, false));
         if done.len() < proposals.len() {
             stop_reason = Some(StopReason::Interrupted);
+        } else if budget.check(&progress).is_none() {
+            retrain_if_due(&mut comp, &run, &rows_by_id, &seen, observer)?;
         }
     }
     let rows: Vec<&CandidateRow> = rows_by_id.values().collect();
@@ -542,6 +546,67 @@ pub(super) fn prepare_model(
     };
     comp.model = None;
     comp.model = super::model::train(comp, &dir, &measured, &mut |e| observer.on_model(e))?;
+    Ok(())
+}
+
+/// `surrogate.retrain_every: N`: the iteration after which the model should last have been
+/// re-trained, and the measurements it is trained on (every measured row up to and including
+/// that iteration), as a function of the log alone — so that a resumed run uses the model an
+/// uninterrupted one would. The model is re-trained after each complete iteration (no
+/// candidate of it still proposed) that takes the count of measurements past a multiple of N.
+/// `None` before the first such iteration (the model trained at the start is current).
+pub(super) fn retrain_point(rows: &BTreeMap<u64, CandidateRow>, every: usize) -> Option<(u64, usize)> {
+    let mut per_iteration: BTreeMap<u64, (usize, bool)> = BTreeMap::new();
+    for r in rows.values() {
+        let e = per_iteration.entry(r.iteration).or_insert((0, true));
+        match r.status {
+            Status::Evaluated => e.0 += 1,
+            Status::Proposed => e.1 = false,
+            Status::Failed => {}
+        }
+    }
+    let (mut count, mut point) = (0, None);
+    for (iteration, (measured, complete)) in per_iteration {
+        if !complete {
+            break;
+        }
+        let before = count;
+        count += measured;
+        if count / every.max(1) > before / every.max(1) {
+            point = Some((iteration, count));
+        }
+    }
+    point
+}
+
+/// Re-train the surrogate on the measurements so far when `surrogate.retrain_every` says it is
+/// due (see [`retrain_point`]) and the installed model was trained on fewer. In-silico rows
+/// never count (the config refuses `retrain_every` with `oracle: surrogate`).
+fn retrain_if_due(
+    comp: &mut Components,
+    run: &RunDir,
+    rows_by_id: &BTreeMap<u64, CandidateRow>,
+    seen: &[Candidate],
+    observer: &mut dyn Observer,
+) -> Result<(), CampaignError> {
+    let Some(every) = comp.spec.surrogate.as_ref().and_then(|s| s.retrain_every) else { return Ok(()) };
+    if comp.screens_in_silico() {
+        return Ok(());
+    }
+    let Some((through, count)) = retrain_point(rows_by_id, every) else { return Ok(()) };
+    if run.model_record() == Some(count) && comp.model.is_some() {
+        return Ok(());
+    }
+    let measured: Vec<super::model::Measured> = rows_by_id
+        .values()
+        .zip(seen)
+        .filter(|(r, _)| r.status == Status::Evaluated && r.iteration <= through)
+        .map(|(r, c)| (c.clone(), values_of(r)))
+        .collect();
+    debug_assert_eq!(measured.len(), count);
+    comp.model = None;
+    comp.model = super::model::train(comp, &run.model_dir(), &measured, &mut |e| observer.on_model(e))?;
+    run.save_model_record(count)?;
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use super::spec::{
     PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod, UncertaintyMode, UncertaintySpec,
 };
 
-const SURROGATE_KEYS: &[&str] = &["kind", "pretrained", "data", "targets", "finetune", "uncertainty", "device"];
+const SURROGATE_KEYS: &[&str] =
+    &["kind", "pretrained", "data", "targets", "finetune", "uncertainty", "device", "retrain_every"];
 const FINETUNE_KEYS: &[&str] =
     &["freeze", "epochs", "lr", "weight_decay", "dropout", "batch_size", "optimizer", "early_stopping"];
 const OPTIMIZER_KEYS: &[&str] = &["kind", "initial", "batch_size", "acquisition", "population", "uncertainty"];
@@ -72,7 +73,25 @@ pub fn read_surrogate(
             _ => Device::Cpu,
         }),
     };
-    let spec = SurrogateSpec { kind: kind?, pretrained, data, targets, finetune, uncertainty, device: device? };
+    let retrain_every = m.get("retrain_every").map(|x| r.count_at_least(&m.path("retrain_every"), x, 1));
+    if kind == Some(SurrogateKind::Gp) && m.has("retrain_every") {
+        r.report(
+            Problem::value(&m.path("retrain_every"), "a 'gp' surrogate is not trained, so it cannot be re-trained")
+                .expected(
+                "kind finetuned or ensemble, or no retrain_every (the optimizer's GPs refit every iteration anyway)",
+            ),
+        );
+    }
+    let spec = SurrogateSpec {
+        kind: kind?,
+        pretrained,
+        data,
+        targets,
+        finetune,
+        uncertainty,
+        device: device?,
+        retrain_every: retrain_every.unwrap_or(None),
+    };
     (r.count() == before).then_some(spec)
 }
 

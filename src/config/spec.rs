@@ -134,6 +134,9 @@ pub struct SurrogateSpec {
     pub uncertainty: Option<UncertaintySpec>,
     /// Where to train and predict (`device`, default CPU).
     pub device: Device,
+    /// Re-train the model during a run after every this many new measurements
+    /// (`retrain_every`, ≥ 1); `None`: trained once at the start (and by `ingest`).
+    pub retrain_every: Option<usize>,
 }
 
 /// Surrogate model families.

@@ -160,6 +160,7 @@ fn product_example_parses_into_the_expected_spec() {
             },
             uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5 }),
             device: Device::Cpu,
+            retrain_every: None,
         }),
         optimizer: OptimizerSpec {
             kind: OptimizerKind::Bayesian,
@@ -534,6 +535,29 @@ fn surrogate_settings_and_defaults() {
         .unwrap_err()
         .diagnostics;
     assert!(at(&d, "surrogate").message.contains("'pretrained'"));
+}
+
+#[test]
+fn retrain_every_needs_a_trained_model_and_measurements() {
+    let dir = product_dir();
+    let with = |surrogate: &str| BASE.replace("budget:", &format!("surrogate: {surrogate}\nbudget:"));
+    let ok = parse_str(&with("{pretrained: surrogates/base, retrain_every: 16}"), "c.yaml", dir.path()).unwrap();
+    assert_eq!(ok.surrogate.unwrap().retrain_every, Some(16));
+    let plain = parse_str(&with("{pretrained: surrogates/base}"), "c.yaml", dir.path()).unwrap();
+    assert_eq!(plain.surrogate.unwrap().retrain_every, None);
+
+    let d = parse_str(&with("{pretrained: surrogates/base, retrain_every: 0}"), "c.yaml", dir.path())
+        .unwrap_err()
+        .diagnostics;
+    assert!(at(&d, "surrogate.retrain_every").expected.is_some(), "{d:#?}");
+    let d = parse_str(&with("{kind: gp, pretrained: surrogates/base, retrain_every: 8}"), "c.yaml", dir.path())
+        .unwrap_err()
+        .diagnostics;
+    assert!(at(&d, "surrogate.retrain_every").message.contains("'gp'"), "{d:#?}");
+    let in_silico = with("{pretrained: surrogates/base, retrain_every: 8}")
+        .replace("{kind: function, functions: {y: sphere}}", "surrogate");
+    let d = parse_str(&in_silico, "c.yaml", dir.path()).unwrap_err().diagnostics;
+    assert!(at(&d, "surrogate.retrain_every").message.contains("own predictions"), "{d:#?}");
 }
 
 #[test]

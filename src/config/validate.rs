@@ -218,6 +218,15 @@ fn check_oracle(
                     .expected("a surrogate: {kind, pretrained, data, ...}, or another oracle"),
             );
         }
+        OracleSpec::Surrogate if surrogate.is_some_and(|s| s.retrain_every.is_some()) => {
+            r.report(
+                Problem::value(
+                    "surrogate.retrain_every",
+                    "with oracle 'surrogate' there are no measurements to re-train on (its values are its own predictions)",
+                )
+                .expected("no retrain_every, or an oracle that measures (table, command, function)"),
+            );
+        }
         OracleSpec::Table { .. } if space.is_some_and(|s| !matches!(s, SpaceSpec::Pool(_))) => {
             r.report(
                 Problem::value("oracle.kind", "the table oracle looks candidates up, so it needs a pool space")

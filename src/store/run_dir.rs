@@ -15,6 +15,7 @@ use super::StoreError;
 const CONFIG_FILE: &str = "config.yaml";
 const RUN_FILE: &str = "run.json";
 const CHECKPOINT_FILE: &str = "checkpoint.json";
+const MODEL_RECORD_FILE: &str = "model-trained-on.json";
 const CANDIDATES_DIR: &str = "candidates";
 
 /// What the caller knows about the run it is starting or resuming.
@@ -179,6 +180,29 @@ impl RunDir {
         let json = serde_json::to_vec_pretty(state)
             .map_err(|e| StoreError::Checkpoint { path: self.checkpoint_path(), reason: e.to_string() })?;
         write_bytes_atomic(&self.checkpoint_path(), &json)
+    }
+
+    /// `RUN_DIR/model-trained-on.json`: how many measurements the model in `RUN_DIR/model/`
+    /// was trained on, when the campaign re-trains it during the run (`surrogate.retrain_every`).
+    pub fn model_record_path(&self) -> PathBuf {
+        self.path.join(MODEL_RECORD_FILE)
+    }
+
+    /// Record that the model now in `RUN_DIR/model/` was trained on `measurements` measured
+    /// rows (written after the model is installed: a crash in between leaves the old record,
+    /// and the resumed run trains the same model again).
+    pub fn save_model_record(&self, measurements: usize) -> Result<(), StoreError> {
+        let json = serde_json::to_vec_pretty(&serde_json::json!({ "measurements": measurements }))
+            .map_err(|e| StoreError::Checkpoint { path: self.model_record_path(), reason: e.to_string() })?;
+        write_bytes_atomic(&self.model_record_path(), &json)
+    }
+
+    /// The measurements the installed model was trained on, per [`RunDir::save_model_record`];
+    /// `None` when no record was written (or it cannot be read: then the model is re-trained).
+    pub fn model_record(&self) -> Option<usize> {
+        let bytes = fs::read(self.model_record_path()).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        v.get("measurements")?.as_u64().map(|n| n as usize)
     }
 
     /// The last saved checkpoint, or `None` if none was ever saved.
