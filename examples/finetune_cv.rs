@@ -3,7 +3,13 @@
 //! linear probe, and Magpie-descriptor baselines (ridge regression, a random forest), plus the
 //! calibration of the two uncertainty methods (deep ensemble, GP on the fine-tuned embedding).
 //!
-//! Hyperparameters of the three networks are chosen per outer fold by nested validation: each
+//! Two more network variants carry a **descriptor branch** (`surrogate::descriptors`: Magpie
+//! features and/or element fractions, standardised on the training rows, through a small MLP
+//! trained from scratch and concatenated with the composition embedding): fine-tuned from the
+//! base model with the branch, and from scratch with the same branch, so that the comparison
+//! stays fair.
+//!
+//! Hyperparameters of the networks are chosen per outer fold by nested validation: each
 //! candidate is trained on the fold's training part with its own inner split (70 % train,
 //! 15 % early stopping, 20 % inner test, by composition) and scored on the inner test; the
 //! outer test fold is touched only by the final model. The ridge penalty is chosen by 5-fold
@@ -14,7 +20,12 @@
 //! cargo run --example finetune_cv -- [--data data/matbench/steels_yield.csv] [--base surrogates/base]
 //!     [--folds 5] [--seed 0] [--members 5] [--quick] [--out experiments/finetune-steels/results.json]
 //!     [--lrs 3e-4,1e-3,3e-3] [--wds 1e-4] [--freezes none,top_k:1,heads] [--probe-lrs 1e-3,3e-3,1e-2]
+//!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
+//!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
 //! ```
+//! `--models` picks the networks to run (the descriptor baselines always run: they are
+//! cheap); the `--desc-*` grids are those of the two descriptor-branch variants (the set of
+//! descriptors is tuned like a hyperparameter when `--desc-sets` lists several).
 //! `--bench-predict MODEL` instead times `NeuralSurrogate::predict` on in-memory batches of
 //! the steels compositions (as an optimizer scores candidates), for several batch sizes.
 //!
@@ -31,8 +42,8 @@ use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
 use crucible::surrogate::fit::{self, attach_embedding_gp, inputs_for, linear_probe, recalibrate_on_validation};
 use crucible::surrogate::metrics::{self, Calibration};
 use crucible::surrogate::{
-    set_threads, Device, FitSettings, Freeze, GpMean, KindChoice, LabeledTable, NeuralSurrogate, RegressionLoss, Start,
-    TaskRequest, TaskSource, TrainSettings, TrainingSet,
+    set_threads, DescriptorSet, DescriptorSettings, Device, FitSettings, Freeze, GpMean, KindChoice, LabeledTable,
+    NeuralSurrogate, RegressionLoss, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
 };
 use ndarray::{Array1, Array2};
 use rand::seq::SliceRandom;
@@ -53,7 +64,16 @@ struct Args {
     freezes: Vec<Freeze>,
     probe_lrs: Vec<f64>,
     bench: Option<PathBuf>,
+    models: Vec<String>,
+    desc_sets: Vec<DescriptorSet>,
+    desc_lrs: Vec<f64>,
+    desc_wds: Vec<f64>,
+    desc_freezes: Vec<Freeze>,
+    ensembles: bool,
 }
+
+/// The network variants `--models` may name.
+const MODELS: &[&str] = &["ft", "scratch", "probe", "ft-desc", "scratch-desc"];
 
 fn list<T: std::str::FromStr>(v: &str) -> Res<Vec<T>>
 where
@@ -76,6 +96,12 @@ fn args() -> Res<Args> {
         freezes: vec![Freeze::None, Freeze::TopBlocks(1), Freeze::Heads],
         probe_lrs: vec![1e-3, 3e-3, 1e-2],
         bench: None,
+        models: MODELS.iter().map(|m| m.to_string()).collect(),
+        desc_sets: vec![DescriptorSet::Magpie],
+        desc_lrs: vec![1e-3, 3e-3],
+        desc_wds: vec![1e-4, 1e-2],
+        desc_freezes: vec![Freeze::None],
+        ensembles: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -93,11 +119,23 @@ fn args() -> Res<Args> {
             "--freezes" => a.freezes = list(&v()?)?,
             "--probe-lrs" => a.probe_lrs = list(&v()?)?,
             "--bench-predict" => a.bench = Some(v()?.into()),
+            "--models" => a.models = list(&v()?)?,
+            "--desc-sets" => a.desc_sets = list(&v()?)?,
+            "--desc-lrs" => a.desc_lrs = list(&v()?)?,
+            "--desc-wds" => a.desc_wds = list(&v()?)?,
+            "--desc-freezes" => a.desc_freezes = list(&v()?)?,
+            "--no-ensembles" => a.ensembles = false,
             o => return Err(format!("unknown argument {o}").into()),
         }
     }
+    if let Some(m) = a.models.iter().find(|m| !MODELS.contains(&m.as_str())) {
+        return Err(format!("--models {m}: expected some of {}", MODELS.join(",")).into());
+    }
     if a.quick {
         a.folds = 2;
+        a.desc_lrs.truncate(1);
+        a.desc_wds.truncate(1);
+        a.desc_freezes.truncate(1);
         a.lrs.truncate(1);
         a.wds.truncate(1);
         a.freezes.truncate(1);
@@ -119,13 +157,18 @@ struct Candidate {
     kind: Kind,
     lr: f64,
     wd: f64,
+    desc: DescriptorSet,
 }
 
 impl Candidate {
     fn label(&self) -> String {
+        let d = match self.desc {
+            DescriptorSet::None => String::new(),
+            d => format!("descriptors {d}, "),
+        };
         match self.kind {
-            Kind::FineTuned(f) => format!("freeze {f}, lr {:.0e}, wd {:.0e}", self.lr, self.wd),
-            _ => format!("lr {:.0e}, wd {:.0e}", self.lr, self.wd),
+            Kind::FineTuned(f) => format!("{d}freeze {f}, lr {:.0e}, wd {:.0e}", self.lr, self.wd),
+            _ => format!("{d}lr {:.0e}, wd {:.0e}", self.lr, self.wd),
         }
     }
 }
@@ -151,6 +194,7 @@ fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, quick: boo
         },
         members,
         device: Device::Cpu,
+        descriptors: DescriptorSettings::of(c.desc),
         ..FitSettings::default()
     }
 }
@@ -351,9 +395,22 @@ fn forest(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, seed: u64) -> Vec<f64> {
 
 // ---------- the study ----------
 
-#[derive(Default)]
-struct Tally {
-    mae: Vec<f64>,
+/// Per model (in the order first seen), one value per fold.
+struct Tally<T> {
+    rows: Vec<(String, Vec<T>)>,
+}
+
+impl<T> Tally<T> {
+    fn new() -> Tally<T> {
+        Tally { rows: Vec::new() }
+    }
+
+    fn push(&mut self, name: &str, v: T) {
+        match self.rows.iter_mut().find(|(n, _)| n == name) {
+            Some((_, vals)) => vals.push(v),
+            None => self.rows.push((name.to_string(), vec![v])),
+        }
+    }
 }
 
 fn mean_sd(v: &[f64]) -> (f64, f64) {
@@ -394,6 +451,72 @@ fn bench_predict(model: &std::path::Path, data: &std::path::Path) -> Res<()> {
     Ok(())
 }
 
+/// One network variant of the study: its name in the tables, its candidates, and whether its
+/// uncertainty (GP on the embedding, deep ensemble) is measured too.
+struct Variant {
+    key: &'static str,
+    name: &'static str,
+    cands: Vec<Candidate>,
+    uncertainty: bool,
+}
+
+/// One outer fold: its training part (`pool`), test fold and test targets.
+struct FoldData<'a> {
+    k: usize,
+    pool: &'a TrainingSet,
+    test: &'a TrainingSet,
+    y: &'a [f64],
+}
+
+/// What one fold of one variant measured, for the tables.
+struct Fold<'a> {
+    maes: &'a mut Tally<f64>,
+    cals: &'a mut Tally<Calibration>,
+    json: &'a mut serde_json::Map<String, serde_json::Value>,
+}
+
+/// Tune `v` on the fold's training part, train the chosen candidate on all of it, score it on
+/// the test fold, and (when `v.uncertainty`) its GP on the embedding and its deep ensemble.
+fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, out: &mut Fold<'_>) -> Res<()> {
+    let FoldData { k, pool, test, y } = *f;
+    let (c, tried) = tune(pool, &v.cands, base, a)?;
+    let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.1}")).collect();
+    println!("fold {k} tuning {}: {} -> {}", v.key, t.join("; "), c.label());
+    out.json.insert(format!("tuning_{}", v.key), serde_json::json!({"tried": tried, "chosen": c.label()}));
+    let s = settings(&c, a.seed, 0.0, 1, a.quick);
+    let mut m = train(pool, &c, base, &s)?;
+    out.maes.push(v.name, scores(&m, test, y)?.0);
+    if !v.uncertainty {
+        return Ok(());
+    }
+    attach_embedding_gp(&mut m, pool, &s, false)?;
+    let (_, c_raw) = scores(&m, test, y)?;
+    recalibrate_on_validation(&mut m, pool, &s)?;
+    let (_, c_rec) = scores(&m, test, y)?;
+    m.set_gp_mean(GpMean::Gp);
+    recalibrate_on_validation(&mut m, pool, &s)?;
+    let (gp_mae, c_gpm) = scores(&m, test, y)?;
+    out.maes.push(&format!("{}, GP on embedding (GP mean)", v.name), gp_mae);
+    out.cals.push(&format!("{}: GP on embedding, raw (network mean)", v.name), c_raw.expect("GP std"));
+    out.cals.push(
+        &format!("{}: GP on embedding, recalibrated on validation (network mean)", v.name),
+        c_rec.expect("GP std"),
+    );
+    out.cals.push(&format!("{}: GP on embedding, recalibrated (GP mean)", v.name), c_gpm.expect("GP std"));
+    if !a.ensembles {
+        return Ok(());
+    }
+    let se = settings(&c, a.seed, 0.0, a.members, a.quick);
+    let mut ens = train(pool, &c, base, &se)?;
+    let (emae, e_raw) = scores(&ens, test, y)?;
+    out.maes.push(&format!("{}, deep ensemble", v.name), emae);
+    recalibrate_on_validation(&mut ens, pool, &se)?;
+    let (_, e_rec) = scores(&ens, test, y)?;
+    out.cals.push(&format!("{}: ensemble, raw", v.name), e_raw.expect("ensemble std"));
+    out.cals.push(&format!("{}: ensemble, recalibrated on validation", v.name), e_rec.expect("ensemble std"));
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let a = args()?;
     set_threads(Some(1));
@@ -409,25 +532,54 @@ fn main() -> Res<()> {
     println!("{}: {n} rows; base {}; {} folds, seed {}", a.data.display(), a.base.display(), a.folds, a.seed);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut crucible::rng::stream(a.seed, "cv-folds", 0));
-    let grid = |kind: Kind, lrs: &[f64], wds: &[f64]| -> Vec<Candidate> {
-        lrs.iter().flat_map(|&lr| wds.iter().map(move |&wd| Candidate { kind, lr, wd })).collect()
+    let grid = |kind: Kind, lrs: &[f64], wds: &[f64], descs: &[DescriptorSet]| -> Vec<Candidate> {
+        descs
+            .iter()
+            .flat_map(|&desc| {
+                lrs.iter().flat_map(move |&lr| wds.iter().map(move |&wd| Candidate { kind, lr, wd, desc }))
+            })
+            .collect()
     };
-    let ft_cands: Vec<Candidate> = a.freezes.iter().flat_map(|&f| grid(Kind::FineTuned(f), &a.lrs, &a.wds)).collect();
-    let sc_cands = grid(Kind::Scratch, &a.lrs, &a.wds);
-    let pr_cands = grid(Kind::Probe, &a.probe_lrs, &a.wds[..1]);
-    let names = [
-        "fine-tuned from base",
-        "from scratch",
-        "linear probe",
-        "Magpie + ridge",
-        "Magpie + random forest",
-        "predict the training mean",
-        "fine-tuned, GP on embedding (GP mean)",
-        "fine-tuned ensemble",
+    let none = [DescriptorSet::None];
+    let all_variants = [
+        Variant {
+            key: "ft",
+            name: "fine-tuned from base",
+            cands: a.freezes.iter().flat_map(|&f| grid(Kind::FineTuned(f), &a.lrs, &a.wds, &none)).collect(),
+            uncertainty: true,
+        },
+        Variant {
+            key: "scratch",
+            name: "from scratch",
+            cands: grid(Kind::Scratch, &a.lrs, &a.wds, &none),
+            uncertainty: false,
+        },
+        Variant {
+            key: "probe",
+            name: "linear probe",
+            cands: grid(Kind::Probe, &a.probe_lrs, &a.wds[..1], &none),
+            uncertainty: false,
+        },
+        Variant {
+            key: "ft-desc",
+            name: "fine-tuned + descriptors",
+            cands: a
+                .desc_freezes
+                .iter()
+                .flat_map(|&f| grid(Kind::FineTuned(f), &a.desc_lrs, &a.desc_wds, &a.desc_sets))
+                .collect(),
+            uncertainty: true,
+        },
+        Variant {
+            key: "scratch-desc",
+            name: "from scratch + descriptors",
+            cands: grid(Kind::Scratch, &a.desc_lrs, &a.desc_wds, &a.desc_sets),
+            uncertainty: false,
+        },
     ];
-    let mut tally: Vec<Tally> = (0..names.len()).map(|_| Tally::default()).collect();
-    // calibration variants: GP raw / recalibrated (network mean), GP recal (GP mean), ensemble raw / recal
-    let mut cal: Vec<Vec<Calibration>> = vec![Vec::new(); 5];
+    let variants: Vec<&Variant> = all_variants.iter().filter(|v| a.models.iter().any(|m| m == v.key)).collect();
+    let mut maes: Tally<f64> = Tally::new();
+    let mut cals: Tally<Calibration> = Tally::new();
     let mut json = Vec::new();
     let magpie = Featurizer::magpie();
     for k in 0..a.folds {
@@ -442,96 +594,60 @@ fn main() -> Res<()> {
         let mut fold = serde_json::Map::new();
         fold.insert("fold".into(), k.into());
         fold.insert("test_rows".into(), test.len().into());
-        // tuning (nested; the outer test fold is not used)
-        let (ft_c, ft_tried) = tune(&pool, &ft_cands, &base, &a)?;
-        let (sc_c, sc_tried) = tune(&pool, &sc_cands, &base, &a)?;
-        let (pr_c, pr_tried) = tune(&pool, &pr_cands, &base, &a)?;
-        for (name, tried, chosen) in
-            [("fine-tuned", &ft_tried, &ft_c), ("scratch", &sc_tried, &sc_c), ("probe", &pr_tried, &pr_c)]
-        {
-            let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.1}")).collect();
-            println!("fold {k} tuning {name}: {} -> {}", t.join("; "), chosen.label());
-            fold.insert(format!("tuning_{name}"), serde_json::json!({"tried": tried, "chosen": chosen.label()}));
+        // networks: tuning is nested (the outer test fold is not used), then the final model
+        // trains on the whole training part (85 % train, 15 % early stopping)
+        for v in &variants {
+            let f = FoldData { k, pool: &pool, test: &test, y: &y };
+            run_variant(v, &f, &base, &a, &mut Fold { maes: &mut maes, cals: &mut cals, json: &mut fold })?;
         }
-        // final models on the whole training part (85 % train, 15 % early stopping)
-        let s = settings(&ft_c, a.seed, 0.0, 1, a.quick);
-        let mut ft = train(&pool, &ft_c, &base, &s)?;
-        let (mae, _) = scores(&ft, &test, &y)?;
-        tally[0].mae.push(mae);
-        attach_embedding_gp(&mut ft, &pool, &s, false)?;
-        let (_, c_raw) = scores(&ft, &test, &y)?;
-        recalibrate_on_validation(&mut ft, &pool, &s)?;
-        let (_, c_rec) = scores(&ft, &test, &y)?;
-        ft.set_gp_mean(GpMean::Gp);
-        recalibrate_on_validation(&mut ft, &pool, &s)?;
-        let (gp_mae, c_gpm) = scores(&ft, &test, &y)?;
-        tally[6].mae.push(gp_mae);
-        cal[0].push(c_raw.expect("GP std"));
-        cal[1].push(c_rec.expect("GP std"));
-        cal[2].push(c_gpm.expect("GP std"));
-        let se = settings(&ft_c, a.seed, 0.0, a.members, a.quick);
-        let mut ens = train(&pool, &ft_c, &base, &se)?;
-        let (emae, e_raw) = scores(&ens, &test, &y)?;
-        tally[7].mae.push(emae);
-        recalibrate_on_validation(&mut ens, &pool, &se)?;
-        let (_, e_rec) = scores(&ens, &test, &y)?;
-        cal[3].push(e_raw.expect("ensemble std"));
-        cal[4].push(e_rec.expect("ensemble std"));
-        let sc = train(&pool, &sc_c, &base, &settings(&sc_c, a.seed, 0.0, 1, a.quick))?;
-        tally[1].mae.push(scores(&sc, &test, &y)?.0);
-        let pr = train(&pool, &pr_c, &base, &settings(&pr_c, a.seed, 0.0, 1, a.quick))?;
-        tally[2].mae.push(scores(&pr, &test, &y)?.0);
         // descriptors
         let comps = |set: &TrainingSet| -> Vec<Composition> {
             set.formulas.iter().map(|f| Composition::parse(f).expect("training formulas parse")).collect()
         };
         let (xp, xt) = (magpie.featurize_batch(&comps(&pool)), magpie.featurize_batch(&comps(&test)));
         let (rp, lambda) = ridge_cv(&xp, &ypool, &xt, a.seed);
-        tally[3].mae.push(metrics::regression(&y, &rp).mae);
+        maes.push("Magpie + ridge", metrics::regression(&y, &rp).mae);
         let fp = forest(&xp, &ypool, &xt, a.seed + k as u64);
-        tally[4].mae.push(metrics::regression(&y, &fp).mae);
+        maes.push("Magpie + random forest", metrics::regression(&y, &fp).mae);
         let ym = ypool.iter().sum::<f64>() / ypool.len() as f64;
-        tally[5].mae.push(metrics::regression(&y, &vec![ym; y.len()]).mae);
-        let row: Vec<String> = names.iter().zip(&tally).map(|(n, t)| format!("{n} {:.1}", t.mae[k])).collect();
+        maes.push("predict the training mean", metrics::regression(&y, &vec![ym; y.len()]).mae);
+        let row: Vec<String> = maes.rows.iter().map(|(n, t)| format!("{n} {:.1}", t[k])).collect();
         println!("fold {k} ({:.0}s, ridge λ {lambda}): {}", tf.elapsed().as_secs_f64(), row.join(", "));
-        let c: Vec<String> = cal
+        let c: Vec<String> = cals
+            .rows
             .iter()
-            .map(|c| format!("{:.2}/{:.2}/{:.2}", c[k].nll, c[k].within_1sigma, c[k].within_2sigma))
+            .map(|(n, c)| format!("{n} {:.2}/{:.2}/{:.2}", c[k].nll, c[k].within_1sigma, c[k].within_2sigma))
             .collect();
-        println!(
-            "fold {k} calibration (NLL/1σ/2σ) GP raw, GP recal, GP-mean recal, ensemble raw, ensemble recal: {}",
-            c.join(", ")
-        );
-        for (nm, t) in names.iter().zip(&tally) {
-            fold.insert((*nm).into(), t.mae[k].into());
+        if !c.is_empty() {
+            println!("fold {k} calibration (NLL/1σ/2σ): {}", c.join(", "));
+        }
+        for (nm, t) in &maes.rows {
+            fold.insert(nm.clone(), t[k].into());
         }
         fold.insert("ridge_lambda".into(), lambda.into());
         fold.insert(
             "calibration".into(),
-            serde_json::json!(cal
-                .iter()
-                .map(|c| [c[k].nll, c[k].within_1sigma, c[k].within_2sigma])
-                .collect::<Vec<_>>()),
+            serde_json::Value::Object(
+                cals.rows
+                    .iter()
+                    .map(|(n, c)| (n.clone(), serde_json::json!([c[k].nll, c[k].within_1sigma, c[k].within_2sigma])))
+                    .collect(),
+            ),
         );
         json.push(serde_json::Value::Object(fold));
     }
     println!("\n| model | MAE (MPa), mean ± std over {} folds | per fold |", a.folds);
     println!("|---|---|---|");
-    for (nm, t) in names.iter().zip(&tally) {
-        let (m, s) = mean_sd(&t.mae);
-        let per: Vec<String> = t.mae.iter().map(|v| format!("{v:.1}")).collect();
+    for (nm, t) in &maes.rows {
+        let (m, s) = mean_sd(t);
+        let per: Vec<String> = t.iter().map(|v| format!("{v:.1}")).collect();
         println!("| {nm} | {m:.1} ± {s:.1} | {} |", per.join(", "));
     }
-    println!("\n| uncertainty | NLL | within 1σ | within 2σ |");
-    println!("|---|---|---|---|");
-    let cal_names = [
-        "GP on embedding, raw (network mean)",
-        "GP on embedding, recalibrated on validation (network mean)",
-        "GP on embedding, recalibrated (GP mean)",
-        "ensemble, raw",
-        "ensemble, recalibrated on validation",
-    ];
-    for (nm, c) in cal_names.iter().zip(&cal) {
+    if !cals.rows.is_empty() {
+        println!("\n| uncertainty | NLL | within 1σ | within 2σ |");
+        println!("|---|---|---|---|");
+    }
+    for (nm, c) in &cals.rows {
         let f = |g: &dyn Fn(&Calibration) -> f64| mean_sd(&c.iter().map(g).collect::<Vec<_>>());
         let ((a1, b1), (a2, b2), (a3, b3)) = (f(&|c| c.nll), f(&|c| c.within_1sigma), f(&|c| c.within_2sigma));
         println!(
@@ -546,11 +662,15 @@ fn main() -> Res<()> {
     if let Some(dir) = a.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    let args: Vec<String> = std::env::args().skip(1).collect();
     std::fs::write(
         &a.out,
-        serde_json::to_string_pretty(
-            &serde_json::json!({"folds": json, "seed": a.seed, "minutes": t0.elapsed().as_secs_f64() / 60.0}),
-        )?,
+        serde_json::to_string_pretty(&serde_json::json!({
+            "args": args,
+            "folds": json,
+            "seed": a.seed,
+            "minutes": t0.elapsed().as_secs_f64() / 60.0
+        }))?,
     )?;
     Ok(())
 }

@@ -141,3 +141,35 @@ fn evaluate_compares_a_fine_tuned_model_with_a_probe_and_scratch() {
     assert!(t.contains("accuracy") && t.contains("macro F1") && t.contains("ROC-AUC"), "{t}");
     assert!(t.contains("linear probe (frozen encoder, linear head)") && t.contains("from scratch (same"), "{t}");
 }
+
+#[test]
+fn finetune_with_a_descriptor_branch_predicts_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = alloys(d, 120);
+    let tiny = ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ff-dim", "32", "--head-hidden", "16"];
+    let spec = format!("{data}:y");
+    let mut pre = vec!["pretrain", "--data", &spec, "--out", "base", "--epochs", "1", "--threads", "1"];
+    pre.extend(tiny);
+    ok(d, &pre);
+    let base = d.join("base").display().to_string();
+    let mut ft = vec!["finetune", "--from", &base, "--data", &data, "--target", "y", "--out", "ft"];
+    ft.extend(["--epochs", "3", "--threads", "1", "--test-frac", "0.2", "--uncertainty", "gp"]);
+    ft.extend(["--descriptors", "magpie+fractions"]);
+    let t = ok(d, &ft);
+    assert!(t.contains("descriptors magpie+fractions"), "{t}");
+    let card = std::fs::read_to_string(d.join("ft/card.yaml")).unwrap();
+    assert!(card.contains("set: magpie+fractions") && card.contains("name: x_Fe"), "{card}");
+    ok(d, &["predict", "--model", "ft", "--data", &data, "--out", "p.csv"]);
+    let out = std::fs::read_to_string(d.join("p.csv")).unwrap();
+    assert_eq!(out.lines().count(), 122, "header + every row");
+    let t = ok(d, &["evaluate", "--model", "ft", "--data", &data, "--target", "y"]);
+    assert!(t.contains("with the same magpie+fractions descriptor branch"), "{t}");
+    assert!(t.contains("calibration (GP on the embedding): NLL"), "{t}");
+    // An unknown descriptor set is refused, naming the flag.
+    ft[8] = "bad";
+    *ft.last_mut().unwrap() = "magpi";
+    let o = crucible(d, &ft);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--descriptors") && text(&o).contains("descriptors 'magpi'"), "{}", text(&o));
+}

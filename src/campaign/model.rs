@@ -19,15 +19,15 @@ use ndarray::Array2;
 use super::build::{Components, Source};
 use super::CampaignError;
 use crate::config::spec::{
-    Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
+    Descriptors, Device, Freeze as SpecFreeze, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
 };
 use crate::gp::pca::Projection;
 use crate::io::dataset::{columns_of, read_labeled, DatasetColumns, InputColumns};
 use crate::space::{Candidate, Cell};
 use crate::strategy::FeatureMap;
 use crate::surrogate::{
-    self, DeviceChoice, FitProgress, FitSettings, Freeze, KindChoice, LabeledTable, ModelInputs, NeuralSurrogate,
-    OptimizerKind, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
+    self, DescriptorSet, DescriptorSettings, DeviceChoice, FitProgress, FitSettings, Freeze, KindChoice, LabeledTable,
+    ModelInputs, NeuralSurrogate, OptimizerKind, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
 };
 
 /// The column of `surrogate.data` holding formulas.
@@ -223,6 +223,12 @@ fn fit_settings(s: &SurrogateSpec, seed: u64, dev: surrogate::Device) -> FitSett
         members,
         bootstrap: true,
         device: dev,
+        descriptors: DescriptorSettings::of(match f.descriptors {
+            Descriptors::None => DescriptorSet::None,
+            Descriptors::Magpie => DescriptorSet::Magpie,
+            Descriptors::Fractions => DescriptorSet::Fractions,
+            Descriptors::MagpieFractions => DescriptorSet::MagpieFractions,
+        }),
         ..FitSettings::default()
     }
 }

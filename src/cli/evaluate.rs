@@ -163,7 +163,13 @@ fn compare(
         if start.is_some() {
             println!("  (a) linear probe: the encoder of {} frozen, a fresh linear head", rec.from);
         }
-        println!("  (b) from scratch: the same architecture, freshly initialised");
+        match &card.descriptors {
+            Some(d) => println!(
+                "  (b) from scratch: the same architecture, freshly initialised, with the same {} descriptor branch",
+                d.set
+            ),
+            None => println!("  (b) from scratch: the same architecture, freshly initialised"),
+        }
     }
     let mut progress = |b: Baseline, p: &_| {
         if v == Verbosity::Verbose {

@@ -5,7 +5,8 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
 use crucible::surrogate::{
-    self, FitSettings, Freeze, KindChoice, NeuralSurrogate, Start, TaskRequest, TaskSource, TrainingSet,
+    self, DescriptorSet, DescriptorSettings, FitSettings, Freeze, KindChoice, NeuralSurrogate, Start, TaskRequest,
+    TaskSource, TrainingSet,
 };
 
 use super::pretrain::{print_data_report, print_epoch, report_error, save, TorchArgs, TrainArgs};
@@ -36,6 +37,12 @@ pub struct FinetuneArgs {
     /// Dropout while fine-tuning (default: the checkpoint's).
     #[arg(long)]
     dropout: Option<f64>,
+    /// Composition descriptors for a descriptor branch next to the learned embedding: none,
+    /// magpie (the 133 features of `crucible featurize`), fractions (element fractions) or
+    /// magpie+fractions. Standardised on the training split; the branch trains from scratch
+    /// and is never frozen.
+    #[arg(long, default_value = "none")]
+    descriptors: String,
     /// Train a deep ensemble of N members (seeds seed..seed+N-1, bootstrap resamples).
     #[arg(long, default_value_t = 1)]
     ensemble: usize,
@@ -78,6 +85,7 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
         o => bail!("--task-kind {o}: expected auto, regression or class"),
     };
     let freeze: Freeze = a.freeze.parse()?;
+    let descriptors: DescriptorSet = a.descriptors.parse().map_err(|e| anyhow::anyhow!("--descriptors: {e}"))?;
     let (members, gp) = match (a.uncertainty.as_deref(), a.ensemble) {
         (None, n) => (n.max(1), false),
         (Some("none"), 0 | 1) => (1, false),
@@ -117,6 +125,7 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
         members,
         bootstrap: !a.no_bootstrap,
         device,
+        descriptors: DescriptorSettings::of(descriptors),
         ..Default::default()
     };
     let start = match &source {
@@ -125,7 +134,7 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
     };
     if v != Verbosity::Quiet {
         println!(
-            "fine-tuning on {} rows from {} (freeze {freeze}, {} member(s), uncertainty {}); target '{}'",
+            "fine-tuning on {} rows from {} (freeze {freeze}, descriptors {descriptors}, {} member(s), uncertainty {}); target '{}'",
             set.len(),
             a.from,
             s.members,

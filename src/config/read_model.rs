@@ -7,14 +7,16 @@ use serde_yaml::Value;
 use super::raw::{Map, Problem, Reader};
 use super::read_goals::check_property;
 use super::spec::{
-    AcquisitionKind, AcquisitionSpec, Device, EarlyStopping, FinetuneSpec, Freeze, OptimizerKind, OptimizerSpec,
-    PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod, UncertaintyMode, UncertaintySpec,
+    AcquisitionKind, AcquisitionSpec, Descriptors, Device, EarlyStopping, FinetuneSpec, Freeze, OptimizerKind,
+    OptimizerSpec, PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod, UncertaintyMode,
+    UncertaintySpec,
 };
 
 const SURROGATE_KEYS: &[&str] =
     &["kind", "pretrained", "data", "targets", "finetune", "uncertainty", "device", "retrain_every"];
 const FINETUNE_KEYS: &[&str] =
-    &["freeze", "epochs", "lr", "weight_decay", "dropout", "batch_size", "optimizer", "early_stopping"];
+    &["freeze", "epochs", "lr", "weight_decay", "dropout", "batch_size", "optimizer", "early_stopping", "descriptors"];
+const DESCRIPTORS: &[&str] = &["none", "magpie", "fractions", "magpie+fractions"];
 const OPTIMIZER_KEYS: &[&str] = &["kind", "initial", "batch_size", "acquisition", "population", "uncertainty"];
 const ACQUISITIONS: &[&str] = &["ei", "log_ei", "ucb", "pi", "thompson", "ehvi", "parego"];
 /// Optimizer kinds, as written in the file.
@@ -138,6 +140,15 @@ fn read_finetune(r: &mut Reader, path: &str, v: &Value) -> Option<FinetuneSpec> 
         f.optimizer = match r.word(&m.path("optimizer"), x, &["adamw", "sgd"], "training optimizer") {
             Some("sgd") => TrainOptimizer::Sgd,
             _ => TrainOptimizer::AdamW,
+        };
+    }
+    if let Some(x) = m.get("descriptors") {
+        f.descriptors = match r.word(&m.path("descriptors"), x, DESCRIPTORS, "descriptor set") {
+            Some("magpie") => Descriptors::Magpie,
+            Some("fractions") => Descriptors::Fractions,
+            Some("magpie+fractions") => Descriptors::MagpieFractions,
+            Some(_) => Descriptors::None,
+            None => f.descriptors,
         };
     }
     if let Some(x) = m.get("early_stopping") {

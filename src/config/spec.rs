@@ -170,6 +170,9 @@ pub struct FinetuneSpec {
     pub optimizer: TrainOptimizer,
     /// Early stopping on a validation split (`early_stopping`, default off).
     pub early_stopping: Option<EarlyStopping>,
+    /// Composition descriptors for a descriptor branch next to the learned embedding
+    /// (`descriptors`, default `none`).
+    pub descriptors: Descriptors,
 }
 
 impl Default for FinetuneSpec {
@@ -183,6 +186,7 @@ impl Default for FinetuneSpec {
             batch_size: 32,
             optimizer: TrainOptimizer::AdamW,
             early_stopping: None,
+            descriptors: Descriptors::None,
         }
     }
 }
@@ -197,6 +201,20 @@ pub enum Freeze {
     TopK(usize),
     /// Train everything (`none`).
     None,
+}
+
+/// Composition descriptors computed from each formula and fed, standardised, through their
+/// own small branch trained at fine-tuning time (`surrogate::descriptors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Descriptors {
+    /// No descriptor branch (`none`).
+    None,
+    /// The 133 Magpie features (`magpie`).
+    Magpie,
+    /// Element fractions over the training data's elements (`fractions`).
+    Fractions,
+    /// Both (`magpie+fractions`).
+    MagpieFractions,
 }
 
 /// Gradient optimizer for training.

@@ -157,6 +157,7 @@ fn product_example_parses_into_the_expected_spec() {
                 batch_size: 32,
                 optimizer: TrainOptimizer::AdamW,
                 early_stopping: Some(EarlyStopping { patience: 30 }),
+                descriptors: Descriptors::None,
             },
             uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5 }),
             device: Device::Cpu,
@@ -516,6 +517,31 @@ fn oracle_and_optimizer_consistency() {
     assert!(at(&d, "oracle.functions").message.contains("'z' has no function"));
     let ucb = parse(&BASE.replace("budget:", "optimizer: {acquisition: {kind: ucb, beta: 0.5}}\nbudget:")).unwrap();
     assert_eq!(ucb.optimizer.acquisition, Some(AcquisitionSpec { kind: AcquisitionKind::Ucb { beta: 0.5 } }));
+}
+
+#[test]
+fn finetune_descriptors_are_read_and_unknown_sets_name_the_key() {
+    let dir = product_dir();
+    let with = |d: &str| {
+        BASE.replace(
+            "budget:",
+            &format!("surrogate: {{pretrained: surrogates/base, finetune: {{descriptors: {d}}}}}\nbudget:"),
+        )
+    };
+    for (word, want) in [
+        ("magpie", Descriptors::Magpie),
+        ("fractions", Descriptors::Fractions),
+        ("magpie+fractions", Descriptors::MagpieFractions),
+        ("none", Descriptors::None),
+    ] {
+        let spec = parse_str(&with(word), "c.yaml", dir.path()).unwrap();
+        assert_eq!(spec.surrogate.unwrap().finetune.descriptors, want, "{word}");
+    }
+    let d = parse_str(&with("magpi"), "c.yaml", dir.path()).unwrap_err().diagnostics;
+    let bad = at(&d, "surrogate.finetune.descriptors");
+    assert!(bad.message.contains("descriptor set 'magpi'"), "{bad}");
+    assert_eq!(bad.suggestion.as_deref(), Some("magpie"));
+    assert!(bad.expected.as_deref().unwrap().contains("magpie+fractions"), "{bad}");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! The model card (`card.yaml` next to `model.safetensors`): everything needed to rebuild the
 //! network and to trace a prediction back to its data — architecture sizes, tasks (kind,
-//! units, target scaling, class labels), input scaling, the element vocabulary seen in
+//! units, target scaling, class labels), input scaling, the descriptor branch's scaling, the
+//! element vocabulary seen in
 //! training, data provenance (files, row counts, SHA-256), the training record (settings,
 //! split, seed, epochs), held-out metrics, the crucible version and the creation time.
 use std::path::Path;
 
 use super::data::{SourceReport, Task};
+use super::descriptors::DescriptorSpec;
 use super::encoder::Architecture;
 use super::metrics::{Calibration, ClassificationMetrics, RegressionMetrics};
 use super::split::SplitSpec;
@@ -94,6 +96,10 @@ pub struct ModelCard {
     /// Structure/processing inputs, in the order the network takes them.
     #[serde(default)]
     pub inputs: Vec<InputSpec>,
+    /// The descriptor branch: its descriptor set, size and the training statistics of its
+    /// columns (absent: no branch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descriptors: Option<DescriptorSpec>,
     /// Element symbols seen in training (others are still predicted, and flagged).
     pub elements: Vec<String>,
     /// Training data provenance, one entry per file.
@@ -127,6 +133,7 @@ impl ModelCard {
             architecture,
             tasks,
             inputs,
+            descriptors: None,
             elements: Vec::new(),
             data: Vec::new(),
             training: None,
@@ -161,6 +168,15 @@ impl ModelCard {
             return Err(err("the card lists no tasks".into()));
         }
         Ok(card)
+    }
+
+    /// Width of the representation the heads see (and a GP on the embedding takes):
+    /// 2·d_model, plus the parameter branch with inputs, plus the descriptor branch.
+    pub fn embedding_width(&self) -> usize {
+        let a = &self.architecture;
+        let params = if self.inputs.is_empty() { 0 } else { a.param_hidden };
+        let desc = self.descriptors.as_ref().filter(|d| !d.is_empty()).map_or(0, |d| d.hidden);
+        2 * a.d_model + params + desc
     }
 
     /// Index of the task named `name`.

@@ -9,13 +9,15 @@
 use tch::Device;
 
 use super::card::ModelCard;
+use super::descriptors::DescriptorSettings;
 use super::fit::{finetune, fit_split, linear_probe, FitProgress, FitSettings, Start};
 use super::model::NeuralSurrogate;
 use super::split::Split;
 use super::{SurrogateError, TrainingSet};
 
 /// The fit settings a card records (architecture, optimisation, split fractions and seed,
-/// freeze, dropout, members, bootstrap), to train a comparable model on `device`.
+/// freeze, dropout, members, bootstrap, descriptor branch), to train a comparable model on
+/// `device` (the from-scratch baseline gets the same descriptor branch; the probe never has one).
 pub fn settings_from_card(card: &ModelCard, device: Device) -> Result<FitSettings, SurrogateError> {
     let t = card.training.as_ref().ok_or_else(|| {
         SurrogateError::Settings("the card has no training record (not trained by crucible finetune)".into())
@@ -30,6 +32,11 @@ pub fn settings_from_card(card: &ModelCard, device: Device) -> Result<FitSetting
         members: card.members.len().max(1),
         bootstrap: t.bootstrap.is_some(),
         device,
+        descriptors: card.descriptors.as_ref().map_or_else(DescriptorSettings::default, |d| DescriptorSettings {
+            set: d.set,
+            hidden: d.hidden,
+            dropout: d.dropout,
+        }),
     })
 }
 

@@ -3,8 +3,9 @@
 //! **Pretraining** trains a fresh network with one head per task on the union of the data sets
 //! (see `data` for the merging of repeated compositions and `train` for the masked multi-task
 //! loss). **Fine-tuning** starts from a checkpoint's encoder (or from scratch), adds a fresh
-//! head per task and a fresh branch for the data's structure/processing inputs, and trains with
-//! a [`Freeze`] strategy. With `members > 1` it trains a deep ensemble: member `k` uses seed
+//! head per task, a fresh branch for the data's structure/processing inputs and, when asked
+//! ([`FitSettings::descriptors`]), a fresh descriptor branch (see `descriptors`), and trains
+//! with a [`Freeze`] strategy (which never freezes the fresh branches). With `members > 1` it trains a deep ensemble: member `k` uses seed
 //! `seed + k` and (by default) a bootstrap resample of the training split.
 //!
 //! A **linear probe** ([`linear_probe`]) freezes a checkpoint's encoder and trains a fresh
@@ -20,6 +21,7 @@ use tch::Device;
 
 use super::card::{HeldOut, InputSpec, ModelCard, TrainingRecord};
 use super::data::{TaskKind, TrainingSet};
+use super::descriptors::{DescriptorSettings, DescriptorSpec};
 use super::encoder::Architecture;
 use super::metrics;
 use super::model::{Model, ModelInputs, NeuralSurrogate, Predictions};
@@ -113,6 +115,9 @@ pub struct FitSettings {
     pub bootstrap: bool,
     /// Where to train.
     pub device: Device,
+    /// The descriptor branch (fine-tuning and from scratch; default none): computed from the
+    /// compositions, standardised on the training split, trained from scratch, never frozen.
+    pub descriptors: DescriptorSettings,
 }
 
 impl Default for FitSettings {
@@ -127,6 +132,7 @@ impl Default for FitSettings {
             members: 1,
             bootstrap: true,
             device: Device::Cpu,
+            descriptors: DescriptorSettings::default(),
         }
     }
 }
@@ -165,8 +171,8 @@ pub fn finetune(
 
 /// A linear probe: `model`'s encoder frozen, with a fresh *linear* head per task (and, when
 /// `data` has structure/processing inputs, a fresh input branch), trained like
-/// [`finetune`] with `s` (its `freeze` is ignored: only heads and branch train). The card
-/// records stage `linear_probe`.
+/// [`finetune`] with `s` (its `freeze` and `descriptors` are ignored: only heads and input
+/// branch train, on the pretrained embedding alone). The card records stage `linear_probe`.
 pub fn linear_probe(
     data: TrainingSet,
     model: &NeuralSurrogate,
@@ -174,7 +180,7 @@ pub fn linear_probe(
     s: &FitSettings,
     progress: &mut dyn FnMut(&FitProgress),
 ) -> Result<NeuralSurrogate, SurrogateError> {
-    let s = FitSettings { freeze: Freeze::Heads, ..s.clone() };
+    let s = FitSettings { freeze: Freeze::Heads, descriptors: DescriptorSettings::default(), ..s.clone() };
     train_all(data, Start::From { model, name }, "linear_probe", &s, true, progress)
 }
 
@@ -295,12 +301,14 @@ fn train_all(
         elements.dedup();
     }
     let scaling: Vec<(f64, f64)> = inputs.iter().map(|i| (i.mean, i.std)).collect();
-    let prep = Prepared::new(&data, &scaling);
+    let descriptors = DescriptorSpec::fit(&s.descriptors, &data.compositions, &split.train)?;
+    let prep = Prepared::new(&data, &scaling, descriptors.as_ref())?;
     let members = s.members.max(1);
     let mut models = Vec::with_capacity(members);
     for k in 0..members {
         let mut card = ModelCard::new(arch.clone(), data.tasks.clone(), inputs.clone());
         card.elements = elements.clone();
+        card.descriptors = descriptors.clone();
         card.data = data.reports.clone();
         let mut train = s.train.clone();
         train.seed = s.train.seed + k as u64;

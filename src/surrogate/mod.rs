@@ -8,7 +8,9 @@
 //! ensemble. Models live in directories of safetensors weights plus a YAML [`ModelCard`].
 //!
 //! - `data`: labelled tables → [`TrainingSet`] (bad rows, NaN targets, repeated formulas);
-//!   `inputs`: compositions as element tokens, tables encoded for prediction
+//!   `inputs`: compositions as element tokens, tables encoded for prediction; `descriptors`:
+//!   Magpie / element-fraction descriptors for the optional descriptor branch, standardised
+//!   with training statistics kept in the card
 //! - `split`: deterministic train/validation/test splits by composition
 //! - `encoder`, `network`: the tch modules; `train`: the training loop
 //! - `compare`: a linear probe and a from-scratch model retrained like a fine-tuned one
@@ -27,6 +29,7 @@ pub mod card;
 pub mod checkpoint;
 pub mod compare;
 pub mod data;
+pub mod descriptors;
 pub mod encoder;
 pub mod fit;
 pub mod inputs;
@@ -39,6 +42,7 @@ pub mod uncertainty;
 
 pub use card::ModelCard;
 pub use data::{KindChoice, LabeledTable, TaskKind, TaskRequest, TaskSource, TrainingSet};
+pub use descriptors::{DescriptorSet, DescriptorSettings, DescriptorSpec};
 pub use encoder::{Architecture, ElementInit};
 pub use fit::{finetune, held_out, pretrain, FitProgress, FitSettings, Freeze, Start};
 pub use inputs::{encode_table, CompositionInputs, EncodedTable};
@@ -162,6 +166,8 @@ pub fn torch_smoke_check() -> Result<(f64, f64), SurrogateError> {
     Ok((before.double_value(&[]), after))
 }
 
+#[cfg(test)]
+mod descriptor_tests;
 #[cfg(test)]
 mod tests;
 

@@ -7,7 +7,7 @@ use tch::{nn, Device, Kind, Tensor};
 use super::card::ModelCard;
 use super::data::TaskKind;
 use super::inputs::CompositionInputs;
-use super::network::{to_vec, Mode, Network};
+use super::network::{to_vec, Branches, Mode, Network};
 use super::uncertainty::EmbeddingGps;
 use super::SurrogateError;
 use crate::chem::{Composition, ELEMENTS};
@@ -71,7 +71,14 @@ impl Model {
         card.architecture.validate()?;
         let vs = nn::VarStore::new(device);
         let outputs: Vec<usize> = card.tasks.iter().map(|t| t.kind.outputs()).collect();
-        let net = Network::new(&vs.root(), &card.architecture, card.inputs.len(), &outputs);
+        let d = card.descriptors.as_ref();
+        let branches = Branches {
+            inputs: card.inputs.len(),
+            descriptors: d.map_or(0, |d| d.len()),
+            descriptor_hidden: d.map_or(0, |d| d.hidden),
+            descriptor_dropout: d.map_or(0.0, |d| d.dropout),
+        };
+        let net = Network::new(&vs.root(), &card.architecture, &branches, &outputs);
         Ok(Model { card, vs, net })
     }
 
@@ -104,7 +111,7 @@ impl Model {
     fn run(&self, x: &ModelInputs, mut f: impl FnMut(&Tensor, std::ops::Range<usize>)) -> Result<(), SurrogateError> {
         self.check(x)?;
         let p = self.card.inputs.len();
-        tch::no_grad(|| {
+        tch::no_grad(|| -> Result<(), SurrogateError> {
             for start in (0..x.len()).step_by(PREDICT_BATCH) {
                 let end = (start + PREDICT_BATCH).min(x.len());
                 let rows: Vec<usize> = (start..end).collect();
@@ -116,15 +123,20 @@ impl Model {
                         })
                     })
                     .collect();
-                let batch = self.net.batch(&x.compositions, &rows, Some(&vals));
+                let desc = match &self.card.descriptors {
+                    Some(d) => Some(d.encode(&x.compositions, &rows)?),
+                    None => None,
+                };
+                let batch = self.net.batch(&x.compositions, &rows, Some(&vals), desc.as_deref());
                 f(&self.net.embed(&batch, Mode::EVAL), start..end);
             }
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The learned representation the heads see, n × w (w = 2·d_model, plus the parameter
-    /// branch width when the model has inputs). For Gaussian processes on the embedding.
+    /// branch width when the model has inputs, plus the descriptor branch width when it has
+    /// one). For Gaussian processes on the embedding.
     pub fn embed(&self, x: &ModelInputs) -> Result<Array2<f64>, SurrogateError> {
         let mut out: Vec<f64> = Vec::new();
         let mut w = 0;

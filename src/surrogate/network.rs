@@ -1,10 +1,11 @@
 //! The whole network: the composition [`Encoder`], an optional branch for structure/processing
-//! inputs (concatenated to the composition embedding), and one head per task
+//! inputs and an optional branch for composition descriptors (see `descriptors`), each
+//! concatenated to the composition embedding, and one head per task
 //! (`Linear → SiLU → Dropout → Linear`, 1 output for regression, one logit per class; a single
 //! `Linear` when the architecture's `head_hidden` is 0, as for a linear probe).
 //!
-//! Variable names (the safetensors keys): `encoder.*`, `params.*`, `heads.<k>.*`. Freezing
-//! works on these prefixes.
+//! Variable names (the safetensors keys): `encoder.*`, `params.*`, `descriptors.*`,
+//! `heads.<k>.*`. Freezing works on these prefixes (only `encoder.*` is ever frozen).
 use tch::{nn, Device, Kind, Tensor};
 
 use super::encoder::{Architecture, Encoder, TokenBatch};
@@ -15,7 +16,7 @@ use super::inputs::CompositionInputs;
 pub struct Mode {
     /// Dropout in the encoder.
     pub encoder: bool,
-    /// Dropout in the parameter branch and the heads.
+    /// Dropout in the descriptor branch and the heads.
     pub heads: bool,
 }
 
@@ -47,10 +48,11 @@ impl Mlp {
     }
 }
 
-/// Encoder + parameter branch + heads, with its variables in a `VarStore`.
+/// Encoder + parameter branch + descriptor branch + heads, with its variables in a `VarStore`.
 pub struct Network {
     encoder: Encoder,
     params: Option<Mlp>,
+    descriptors: Option<Mlp>,
     heads: Vec<Mlp>,
     device: Device,
 }
@@ -61,22 +63,42 @@ pub struct Batch {
     pub tokens: TokenBatch,
     /// Standardised inputs, b × p (absent when the model has none).
     pub inputs: Option<Tensor>,
+    /// Standardised descriptors, b × k (absent when the model has no descriptor branch).
+    pub descriptors: Option<Tensor>,
+}
+
+/// Sizes of the optional branches besides the encoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Branches {
+    /// Structure/processing inputs (0: no parameter branch).
+    pub inputs: usize,
+    /// Descriptor columns (0: no descriptor branch).
+    pub descriptors: usize,
+    /// Width of the descriptor branch.
+    pub descriptor_hidden: usize,
+    /// Dropout inside the descriptor branch.
+    pub descriptor_dropout: f64,
 }
 
 impl Network {
-    /// Create all variables under `root`: `n_inputs` structure/processing inputs (0 for none),
-    /// and one head per entry of `outputs` (its number of outputs).
-    pub fn new(root: &nn::Path, arch: &Architecture, n_inputs: usize, outputs: &[usize]) -> Network {
+    /// Create all variables under `root`: the optional branches of `b`, and one head per
+    /// entry of `outputs` (its number of outputs).
+    pub fn new(root: &nn::Path, arch: &Architecture, b: &Branches, outputs: &[usize]) -> Network {
         let d = 2 * arch.d_model;
+        let n_inputs = b.inputs;
         let params =
             (n_inputs > 0).then(|| Mlp::new(root / "params", n_inputs, arch.param_hidden, arch.param_hidden, 0.0));
-        let width = d + if n_inputs > 0 { arch.param_hidden } else { 0 };
+        let dh = b.descriptor_hidden;
+        let descriptors = (b.descriptors > 0 && dh > 0)
+            .then(|| Mlp::new(root / "descriptors", b.descriptors, dh, dh, b.descriptor_dropout));
+        let width =
+            d + if params.is_some() { arch.param_hidden } else { 0 } + if descriptors.is_some() { dh } else { 0 };
         let heads = outputs
             .iter()
             .enumerate()
             .map(|(k, &o)| Mlp::new(root / "heads" / k.to_string(), width, arch.head_hidden, o, arch.dropout))
             .collect();
-        Network { encoder: Encoder::new(root / "encoder", arch), params, heads, device: root.device() }
+        Network { encoder: Encoder::new(root / "encoder", arch), params, descriptors, heads, device: root.device() }
     }
 
     /// The number of heads.
@@ -84,13 +106,20 @@ impl Network {
         self.heads.len()
     }
 
-    /// The representation the heads see: composition embedding (+ parameter branch), b × w.
+    /// The representation the heads see: composition embedding (+ parameter branch,
+    /// + descriptor branch), b × w.
     pub fn embed(&self, batch: &Batch, mode: Mode) -> Tensor {
-        let z = self.encoder.forward(&batch.tokens, mode.encoder);
-        match (&self.params, &batch.inputs) {
-            (Some(mlp), Some(x)) => Tensor::cat(&[z, mlp.forward(x, mode.heads).silu()], 1),
-            _ => z,
+        let mut parts = vec![self.encoder.forward(&batch.tokens, mode.encoder)];
+        if let (Some(mlp), Some(x)) = (&self.params, &batch.inputs) {
+            parts.push(mlp.forward(x, mode.heads).silu());
         }
+        if let (Some(mlp), Some(x)) = (&self.descriptors, &batch.descriptors) {
+            parts.push(mlp.forward(x, mode.heads).silu());
+        }
+        if parts.len() == 1 {
+            return parts.pop().expect("the composition embedding");
+        }
+        Tensor::cat(&parts, 1)
     }
 
     /// Output of head `k` on embeddings `z`: b × outputs.
@@ -99,8 +128,15 @@ impl Network {
     }
 
     /// Batch tensors for `rows` of `comps`, padded to the widest row in the batch; `inputs` are
-    /// the standardised input values of those rows, row-major (`rows.len() × p`).
-    pub fn batch(&self, comps: &CompositionInputs, rows: &[usize], inputs: Option<&[f32]>) -> Batch {
+    /// the standardised input values of those rows, row-major (`rows.len() × p`), and
+    /// `descriptors` their standardised descriptors (`rows.len() × k`).
+    pub fn batch(
+        &self,
+        comps: &CompositionInputs,
+        rows: &[usize],
+        inputs: Option<&[f32]>,
+        descriptors: Option<&[f32]>,
+    ) -> Batch {
         let b = rows.len();
         let l = rows.iter().map(|&r| comps.row(r).0.len()).max().unwrap_or(1).max(1);
         let mut el = vec![0i64; b * l];
@@ -118,11 +154,13 @@ impl Network {
             fractions: Tensor::from_slice(&fr).view(shape).to_device(self.device),
             padding: Tensor::from_slice(&pad).view(shape).to_device(self.device),
         };
-        let inputs = inputs.filter(|_| self.params.is_some()).map(|x| {
+        let matrix = |x: &[f32]| {
             let p = x.len() / b.max(1);
             Tensor::from_slice(x).view([b as i64, p as i64]).to_device(self.device)
-        });
-        Batch { tokens, inputs }
+        };
+        let inputs = inputs.filter(|_| self.params.is_some()).map(matrix);
+        let descriptors = descriptors.filter(|_| self.descriptors.is_some()).map(matrix);
+        Batch { tokens, inputs, descriptors }
     }
 }
 

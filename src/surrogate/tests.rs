@@ -10,7 +10,7 @@ use super::network::{to_vec, Batch, Mode};
 use super::train::{fit, Prepared, RegressionLoss, Rows, TrainSettings};
 use crate::chem::Composition;
 
-fn tiny() -> Architecture {
+pub(super) fn tiny() -> Architecture {
     Architecture {
         d_model: 16,
         heads: 2,
@@ -38,7 +38,7 @@ fn source(t: LabeledTable, task: &str, kind: KindChoice) -> TaskSource {
 }
 
 /// The first `n` steels of the bundled Matbench set (formula, yield strength in MPa).
-fn steels(n: usize) -> Vec<(String, f64)> {
+pub(super) fn steels(n: usize) -> Vec<(String, f64)> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/matbench/steels_yield.csv")).unwrap();
     text.lines()
         .skip(1)
@@ -51,7 +51,7 @@ fn steels(n: usize) -> Vec<(String, f64)> {
 }
 
 /// A learnable synthetic target over binary and ternary compositions.
-fn synthetic(n: usize) -> Vec<(String, f64)> {
+pub(super) fn synthetic(n: usize) -> Vec<(String, f64)> {
     let els = ["Fe", "Ni", "Co", "Cr", "Al", "Ti", "Cu", "Mn"];
     (0..n)
         .map(|i| {
@@ -65,12 +65,12 @@ fn synthetic(n: usize) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn set_of(rows: &[(String, f64)]) -> TrainingSet {
+pub(super) fn set_of(rows: &[(String, f64)]) -> TrainingSet {
     let r: Vec<(&str, f64)> = rows.iter().map(|(f, y)| (f.as_str(), *y)).collect();
     TrainingSet::build(&[source(table("t.csv", &r), "y", KindChoice::Auto)]).unwrap()
 }
 
-fn settings(epochs: usize) -> FitSettings {
+pub(super) fn settings(epochs: usize) -> FitSettings {
     super::set_threads(Some(1)); // tiny models: one thread is fastest, and tests run in parallel
     FitSettings {
         architecture: tiny(),
@@ -88,7 +88,7 @@ fn settings(epochs: usize) -> FitSettings {
     }
 }
 
-fn inputs(formulas: &[&str]) -> ModelInputs {
+pub(super) fn inputs(formulas: &[&str]) -> ModelInputs {
     let comps: Vec<Composition> = formulas.iter().map(|f| Composition::parse(f).unwrap()).collect();
     ModelInputs::new(&comps, None)
 }
@@ -101,7 +101,7 @@ fn fresh_model(arch: Architecture) -> Model {
     Model::init(card, Device::Cpu).unwrap()
 }
 
-fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+pub(super) fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
@@ -129,6 +129,7 @@ fn element_order_does_not_change_the_output() {
                 padding: Tensor::from_slice(&vec![false; els.len()]).view([1, n]),
             },
             inputs: None,
+            descriptors: None,
         }
     };
     let a = tokens(&[25, 27, 12, 7], &[0.4, 0.3, 0.2, 0.1]);
@@ -241,7 +242,7 @@ fn early_stopping_restores_the_best_epoch() {
     set.set_scaling(&split.train);
     tch::manual_seed(0);
     let m = Model::init(super::card::ModelCard::new(tiny(), set.tasks.clone(), vec![]), Device::Cpu).unwrap();
-    let prep = Prepared::new(&set, &[]);
+    let prep = Prepared::new(&set, &[], None).unwrap();
     let s = TrainSettings { epochs: 60, batch_size: 8, lr: 1e-2, patience: 8, warmup: 0.0, ..Default::default() };
     let rep = fit(
         &m.net,

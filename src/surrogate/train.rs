@@ -17,6 +17,7 @@ use rand::seq::SliceRandom;
 use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
 
 use super::data::TrainingSet;
+use super::descriptors::DescriptorSpec;
 use super::network::{Mode, Network};
 use super::SurrogateError;
 
@@ -149,11 +150,20 @@ pub(crate) struct Prepared<'a> {
     pub present: Vec<f32>,
     /// n × p standardised inputs.
     pub x: Vec<f32>,
+    /// n × k standardised descriptors (empty without a descriptor branch).
+    pub d: Vec<f32>,
+    /// k, descriptor columns per row.
+    pub k: usize,
 }
 
 impl<'a> Prepared<'a> {
-    /// Standardise with the tasks' scaling and `input_scaling` (mean, std per input).
-    pub fn new(data: &'a TrainingSet, input_scaling: &[(f64, f64)]) -> Prepared<'a> {
+    /// Standardise with the tasks' scaling, `input_scaling` (mean, std per input) and the
+    /// descriptor branch's scaling (when there is one).
+    pub fn new(
+        data: &'a TrainingSet,
+        input_scaling: &[(f64, f64)],
+        descriptors: Option<&DescriptorSpec>,
+    ) -> Result<Prepared<'a>, SurrogateError> {
         let nt = data.tasks.len();
         let mut y = vec![0f32; data.len() * nt];
         let mut present = vec![0f32; data.len() * nt];
@@ -173,12 +183,21 @@ impl<'a> Prepared<'a> {
         let p = data.input_names.len();
         let x =
             (0..data.len() * p).map(|k| ((data.inputs[k] - input_scaling[k % p].0) / input_scaling[k % p].1) as f32);
-        Prepared { data, y, present, x: x.collect() }
+        let (d, k) = match descriptors {
+            Some(spec) => (spec.encode(&data.compositions, &(0..data.len()).collect::<Vec<_>>())?, spec.len()),
+            None => (Vec::new(), 0),
+        };
+        Ok(Prepared { data, y, present, x: x.collect(), d, k })
     }
 
     fn inputs(&self, rows: &[usize]) -> Vec<f32> {
         let p = self.data.input_names.len();
         rows.iter().flat_map(|&r| self.x[r * p..(r + 1) * p].iter().copied()).collect()
+    }
+
+    fn descriptors(&self, rows: &[usize]) -> Option<Vec<f32>> {
+        let k = self.k;
+        (k > 0).then(|| rows.iter().flat_map(|&r| self.d[r * k..(r + 1) * k].iter().copied()).collect())
     }
 
     /// Per task: (sum of per-row losses over present rows, number present). `None` when absent.
@@ -190,7 +209,8 @@ impl<'a> Prepared<'a> {
         loss: RegressionLoss,
     ) -> Vec<Option<(Tensor, f64)>> {
         let nt = self.data.tasks.len();
-        let batch = net.batch(&self.data.compositions, rows, Some(&self.inputs(rows)));
+        let batch =
+            net.batch(&self.data.compositions, rows, Some(&self.inputs(rows)), self.descriptors(rows).as_deref());
         let z = net.embed(&batch, mode);
         (0..nt)
             .map(|t| {

@@ -348,8 +348,7 @@ impl NeuralSurrogate {
                 y: Array1::from(get(format!("task{t}.y"))?.0),
                 hyper: Hyper { log_ls: get(format!("task{t}.log_ls"))?.0, log_sf2: hs[0], log_sn2: hs[1] },
             };
-            let a = &self.card.architecture;
-            let width = 2 * a.d_model + if self.card.inputs.is_empty() { 0 } else { a.param_hidden };
+            let width = self.card.embedding_width();
             if parts.projection.mean.len() != width
                 || parts.x.ncols() != parts.projection.len() + self.card.inputs.len()
             {
