@@ -14,6 +14,7 @@
 //!
 //! Ablations (analytic, pool, timing): `--ls-median M --ls-sd S` set the GP's length-scale
 //! prior (median M·√d, log-sd S), `--fit-starts K` the random starts of a cold GP fit,
+//! `--screen-above N` the fitting-set size above which fit starts are screened,
 //! `--raw-samples N --restarts K --refine-iters I` the acquisition search, and
 //! `--label NAME` the method's name in the output file.
 //!
@@ -173,7 +174,8 @@ impl Args {
 
     /// `BoSettings::new(goals, LogEi)` with the ablation flags applied: `--ls-median M` and
     /// `--ls-sd S` (length-scale prior: median M·√d, log-sd S), `--fit-starts K` (random starts
-    /// of a cold GP fit), `--raw-samples N`, `--restarts K`, `--refine-iters I` (acquisition search).
+    /// of a cold GP fit), `--screen-above N` (refine every fit start up to N points),
+    /// `--raw-samples N`, `--restarts K`, `--refine-iters I` (acquisition search).
     fn settings(&self, goals: Goals) -> Res<BoSettings> {
         let mut s = BoSettings::new(goals, AcquisitionKind::LogEi);
         if let Some(m) = self.get("ls-median") {
@@ -184,6 +186,9 @@ impl Args {
         }
         if let Some(k) = self.get("fit-starts") {
             s.fit.random_starts = k.parse()?;
+        }
+        if let Some(v) = self.get("screen-above") {
+            s.fit.screen_above = v.parse()?;
         }
         if let Some(v) = self.get("raw-samples") {
             s.raw_samples = v.parse()?;

@@ -123,7 +123,8 @@ fn refine(
                     let gx: Vec<f64> = g.iter().zip(&pg).map(|(gi, pi)| -gi / norm + RHO * pi).collect();
                     Some((-(a - a0) / norm + RHO * pen, moves.pullback(&gx)))
                 };
-                let opts = MinimizeOptions { max_iters: search.max_iters, tol_grad: 1e-6, penalty: 1e3 };
+                let opts =
+                    MinimizeOptions { max_iters: search.max_iters, tol_grad: 1e-6, penalty: 1e3, ..Default::default() };
                 let zero = vec![0.0; moves.nvars];
                 if let Some(m) = minimize(f, &zero, &moves.lower, &moves.upper, &opts) {
                     x = moves.apply(x0, &m.x);

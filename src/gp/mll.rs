@@ -122,6 +122,22 @@ impl Prior {
     }
 }
 
+/// The log marginal likelihood `log p(y | θ)` alone (one factorisation, no inverse: about a
+/// third of the cost of [`log_marginal_likelihood`]); `None` as there.
+pub fn log_marginal_likelihood_value(theta: &[f64], x: &[f64], d: usize, y: &[f64]) -> Option<f64> {
+    let n = y.len();
+    let mut k = gram(x, d, &theta[..d], theta[d].exp());
+    let sn2 = theta[d + 1].exp();
+    for i in 0..n {
+        k[i * n + i] += sn2;
+    }
+    let chol = Cholesky::new(&k, n)?;
+    let mut alpha = y.to_vec();
+    chol.solve(&mut alpha);
+    let fit: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
+    Some(-0.5 * fit - 0.5 * chol.log_det() - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln())
+}
+
 /// The log marginal likelihood `log p(y | θ)` and its gradient in θ, for normalised inputs
 /// `x` (n × d row-major) and standardised outputs `y`. `None` when no jitter makes `K`
 /// factorisable (non-finite θ).
@@ -208,6 +224,7 @@ mod tests {
         // n = 1: log p = −½ y²/(σ²+σₙ²) − ½ log(σ²+σₙ²) − ½ log 2π.
         let theta = [0.0, (2.0f64).ln(), (0.5f64).ln()];
         let (v, _) = log_marginal_likelihood(&theta, &[0.3], 1, &[1.5]).unwrap();
+        assert_eq!(log_marginal_likelihood_value(&theta, &[0.3], 1, &[1.5]), Some(v));
         let s: f64 = 2.5;
         let want = -0.5 * 1.5 * 1.5 / s - 0.5 * s.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln();
         assert!((v - want).abs() < 1e-12);

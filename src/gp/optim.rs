@@ -21,11 +21,13 @@ pub struct MinimizeOptions {
     pub tol_grad: f64,
     /// Weight of the squared distance outside the box.
     pub penalty: f64,
+    /// Stop when an iteration lowers the objective by less than this (absolute).
+    pub tol_cost: f64,
 }
 
 impl Default for MinimizeOptions {
     fn default() -> Self {
-        MinimizeOptions { max_iters: 50, tol_grad: 1e-7, penalty: 1e4 }
+        MinimizeOptions { max_iters: 50, tol_grad: 1e-7, penalty: 1e4, tol_cost: f64::EPSILON }
     }
 }
 
@@ -127,7 +129,9 @@ where
     // Evaluate the start first: it is a valid answer even if the solver errs at once.
     problem.eval(&start);
     if !start.is_empty() && opts.max_iters > 0 {
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7).with_tolerance_grad(opts.tol_grad);
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+            .with_tolerance_grad(opts.tol_grad)
+            .and_then(|s| s.with_tolerance_cost(opts.tol_cost.max(0.0)));
         if let Ok(solver) = solver {
             let run = Executor::new(Borrowed(&problem), solver)
                 .configure(|s| s.param(start.clone()).max_iters(opts.max_iters));
