@@ -178,3 +178,15 @@ fn screened_fits_reach_the_full_multistart_optimum_for_less() {
         assert!(2 * rs.evaluations < rf.evaluations, "seed {seed}: screened {rs:?}, full {rf:?}");
     }
 }
+
+#[test]
+fn default_length_scale_prior_is_the_ablations_choice() {
+    // Median 0.25·√d (README of experiments/bo-benchmarks, "Ablation"); the prior median is
+    // also the first start of every fit.
+    let p = mll::Prior::for_dim(6);
+    assert!((p.log_ls_mean - (0.25 * 6f64.sqrt()).ln()).abs() < 1e-12);
+    assert_eq!(p.log_ls_sd, 1.25);
+    assert_eq!(p, mll::Prior::with_length_scale(6, FitOptions::default().length_scale));
+    let long = mll::Prior::with_length_scale(6, LengthScalePrior { median: 2.0, log_sd: 1.0 });
+    assert!((long.median()[0] - (2.0 * 6f64.sqrt()).ln()).abs() < 1e-12 && long.log_ls_sd == 1.0);
+}
