@@ -7,6 +7,11 @@
 //! `experiments/finetune-steels`), while hand-made descriptors are what strong small-data
 //! baselines (a random forest on Magpie features) exploit. The branch lets the heads use both.
 //!
+//! **Off by default.** Measured on steels (5-fold nested CV, round 3 of that study), the Magpie
+//! branch left the fine-tuned model's MAE where it was (106.5 ± 12.1 MPa against 106.8 ± 18.9
+//! without, on the same grid) and did not make it beat the Magpie random forest (103.5 ± 7.6);
+//! it helped the from-scratch network more. Turn it on where measurements say it helps.
+//!
 //! Two sets, or both ([`DescriptorSet`]):
 //! - **Magpie**: the 133 features of `chem::Featurizer::magpie` (what `crucible featurize`
 //!   writes): fraction-weighted statistics of 22 element properties and the element count;
