@@ -65,7 +65,15 @@ fn print_report(c: &ClassificationMetrics) {
 }
 
 /// One model's scores on the evaluated rows, for the comparison table.
-fn score_line(name: &str, model: &NeuralSurrogate, x: &ModelInputs, truth: &[f64], task: &str) -> Result<String> {
+/// One model's scores on one line, its name padded to `width` characters.
+fn score_line(
+    name: &str,
+    width: usize,
+    model: &NeuralSurrogate,
+    x: &ModelInputs,
+    truth: &[f64],
+    task: &str,
+) -> Result<String> {
     let pred = model.predict(x)?;
     let Some(ti) = model.card().task_index(task) else { bail!("{name}: no task '{task}'") };
     Ok(match &model.card().tasks[ti].kind {
@@ -77,14 +85,14 @@ fn score_line(name: &str, model: &NeuralSurrogate, x: &ModelInputs, truth: &[f64
                 let c = metrics::calibration(truth, &mean, &sd.column(ti).to_vec());
                 format!("{:.3} / {:.0}% / {:.0}%", c.nll, 100.0 * c.within_1sigma, 100.0 * c.within_2sigma)
             });
-            format!("  {name:<44}{:>11.4}{:>11.4}{:>9}   {cal}", m.mae, m.rmse, r2)
+            format!("  {name:<width$}{:>11.4}{:>11.4}{:>9}   {cal}", m.mae, m.rmse, r2)
         }
         TaskKind::Classification { classes } => {
             let labels: Vec<usize> = truth.iter().map(|y| classes.iter().position(|c| c == y).unwrap_or(0)).collect();
             let pr = pred.probabilities[ti].as_ref().expect("classification probabilities");
             let c = metrics::classification(&labels, pr.as_slice().expect("contiguous"), classes);
             let auc = c.roc_auc.map_or("-".into(), |x| format!("{x:.3}"));
-            format!("  {name:<44}{:>11.3}{:>11.3}{:>9}", c.accuracy, c.macro_avg.f1, auc)
+            format!("  {name:<width$}{:>11.3}{:>11.3}{:>9}", c.accuracy, c.macro_avg.f1, auc)
         }
     })
 }
@@ -193,20 +201,25 @@ fn compare(
             "  note: {overlap} of these rows are compositions in that training/validation split: scores on them are not held out"
         );
     }
-    if task.kind.is_classification() {
-        println!("  {:<44}{:>11}{:>11}{:>9}", "model", "accuracy", "macro F1", "ROC-AUC");
-    } else {
-        println!("  {:<44}{:>11}{:>11}{:>9}   NLL / within 1σ / 2σ", "model", "MAE", "RMSE", "R²");
-    }
-    let method = model.uncertainty_method();
-    println!(
-        "{}",
-        score_line(&format!("fine-tuned from {} (this model, {method})", rec.from), model, x, truth, &task.name)?
-    );
+    let this = match model.uncertainty_method() {
+        "none" => format!("fine-tuned from {} (this model)", rec.from),
+        method => format!("fine-tuned from {} (this model; std: {method})", rec.from),
+    };
+    let mut lines: Vec<(&str, &NeuralSurrogate)> = vec![(&this, model)];
     if let Some(p) = &base.probe {
-        println!("{}", score_line("linear probe (frozen encoder, linear head)", p, x, truth, &task.name)?);
+        lines.push(("linear probe (frozen encoder, linear head)", p));
     }
-    println!("{}", score_line("from scratch (same architecture)", &base.scratch, x, truth, &task.name)?);
+    lines.push(("from scratch (same architecture)", &base.scratch));
+    // The name column fits the longest name (a checkpoint path can be long).
+    let width = lines.iter().map(|(n, _)| n.chars().count() + 2).max().unwrap_or(0).max(44);
+    if task.kind.is_classification() {
+        println!("  {:<width$}{:>11}{:>11}{:>9}", "model", "accuracy", "macro F1", "ROC-AUC");
+    } else {
+        println!("  {:<width$}{:>11}{:>11}{:>9}   NLL / within 1σ / 2σ", "model", "MAE", "RMSE", "R²");
+    }
+    for (name, m) in lines {
+        println!("{}", score_line(name, width, m, x, truth, &task.name)?);
+    }
     Ok(None)
 }
 
