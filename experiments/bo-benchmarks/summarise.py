@@ -8,6 +8,9 @@ import statistics as st
 from collections import defaultdict
 
 R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+# crucible's current default BO (length-scale prior median 0.25·√d, from the ablation); "bo" is
+# the earlier default (0.75·√d), kept for comparison.
+CURRENT = "bo-ls025"
 
 
 def rows(name):
@@ -28,7 +31,8 @@ def ms(v, fmt="{:.3g}"):
 def analytic_rows():
     """Rows of both files, the first one per (problem, method, seed, evals)."""
     out = {}
-    for r in rows("analytic_crucible.csv") + rows("analytic_botorch.csv"):
+    current = [r for r in rows("ablation_prior.csv") if r["method"] == CURRENT]
+    for r in rows("analytic_crucible.csv") + rows("analytic_botorch.csv") + current:
         out.setdefault((r["problem"], r["method"], r["seed"], r["evals"]), r)
     return list(out.values())
 
@@ -37,54 +41,63 @@ def analytic():
     data = defaultdict(list)  # (problem, method, evals) -> regrets
     seeds = defaultdict(set)
     for r in analytic_rows():
-        method = {"bo": "crucible BO", "random": "random search", "botorch": "BoTorch"}[r["method"]]
+        method = {CURRENT: "crucible BO", "bo": "crucible BO, earlier default", "random": "random search",
+                  "botorch": "BoTorch"}[r["method"]]
         data[(r["problem"], method, int(r["evals"]))].append(float(r["regret"]))
         seeds[(r["problem"], method)].add(int(r["seed"]))
     print("| problem | method | seeds | regret @ 25 | regret @ 50 | regret @ 100 | median @ 25 / 50 / 100 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for p in ["branin", "hartmann6", "mixture"]:
-        for m in ["random search", "crucible BO", "BoTorch"]:
+        for m in ["random search", "crucible BO", "crucible BO, earlier default", "BoTorch"]:
             cells = [ms(data[(p, m, e)]) for e in (25, 50, 100)]
             med = " / ".join(f"{st.median(data[(p, m, e)]):.2g}" if data[(p, m, e)] else "–" for e in (25, 50, 100))
             print(f"| {p} | {m} | {len(seeds[(p, m)])} | {' | '.join(cells)} | {med} |")
     # Per-seed wins (same seeds, same initial designs).
     print()
-    print("| problem | evals | crucible BO better / tied / worse than BoTorch (same seeds) |")
-    print("| --- | --- | --- |")
+    print("| problem | evals | crucible BO better / tied / worse than BoTorch (same seeds) | earlier default |")
+    print("| --- | --- | --- | --- |")
     per = {}
     for r in analytic_rows():
         per[(r["problem"], r["method"], int(r["seed"]), int(r["evals"]))] = float(r["regret"])
     for p in ["branin", "hartmann6", "mixture"]:
         for e in (25, 50, 100):
-            w = t = l = 0
-            for (pp, m, s, ee), v in per.items():
-                if pp == p and m == "bo" and ee == e and (p, "botorch", s, e) in per:
-                    b = per[(p, "botorch", s, e)]
-                    if abs(v - b) <= 1e-3 * max(abs(v), abs(b), 1e-12) or (v < 1e-6 and b < 1e-6):
-                        t += 1
-                    elif v < b:
-                        w += 1
-                    else:
-                        l += 1
-            print(f"| {p} | {e} | {w} / {t} / {l} |")
+            cells = []
+            for method in (CURRENT, "bo"):
+                w = t = l = 0
+                for (pp, m, s, ee), v in per.items():
+                    if pp == p and m == method and ee == e and (p, "botorch", s, e) in per:
+                        b = per[(p, "botorch", s, e)]
+                        if abs(v - b) <= 1e-3 * max(abs(v), abs(b), 1e-12) or (v < 1e-6 and b < 1e-6):
+                            t += 1
+                        elif v < b:
+                            w += 1
+                        else:
+                            l += 1
+                cells.append(f"{w} / {t} / {l}")
+            print(f"| {p} | {e} | {' | '.join(cells)} |")
 
 
 def ablation():
-    """Every crucible BO variant of ablation_prior.csv (and the main `bo`) against BoTorch."""
+    """Every crucible BO variant of ablation_*.csv (and the earlier default `bo`) against BoTorch."""
     per = {}
-    for r in analytic_rows() + rows("ablation_prior.csv"):
+    for r in analytic_rows() + rows("ablation_prior.csv") + rows("ablation_hartmann50.csv"):
         per.setdefault((r["problem"], r["method"], int(r["seed"]), int(r["evals"])), float(r["regret"]))
-    methods = sorted({m for (_, m, _, _) in per if m.startswith("bo") and m != "botorch"})
+    methods = sorted({m for (_, m, _, _) in per if m.startswith(("bo", "h-")) and m != "botorch"})
     print("| problem | variant | seeds | mean regret @ 25 / 50 / 100 | median @ 25 / 50 / 100 "
           "| better / worse than BoTorch @ 25 / 50 / 100 |")
     print("| --- | --- | --- | --- | --- | --- |")
     for p in ["branin", "hartmann6", "mixture"]:
         for m in methods + ["botorch"]:
-            seeds = sorted({s for (pp, mm, s, e) in per if pp == p and mm == m and e == 100})
+            seeds = sorted({s for (pp, mm, s, e) in per if pp == p and mm == m and e == 50})
             if not seeds:
                 continue
             means, meds, wins = [], [], []
             for e in (25, 50, 100):
+                if any((p, m, s, e) not in per for s in seeds):
+                    means.append("–")
+                    meds.append("–")
+                    wins.append("–")
+                    continue
                 v = [per[(p, m, s, e)] for s in seeds]
                 means.append(f"{st.mean(v):.3g}")
                 meds.append(f"{st.median(v):.2g}")
@@ -104,7 +117,10 @@ def ablation():
 def pool():
     data = defaultdict(lambda: defaultdict(list))
     got = rows("pool_steels.csv")
-    common = set.intersection(*[{r["seed"] for r in got if r["method"] == m} for m in ("random", "bo")])
+    methods = [("random", "random search"), (CURRENT, "GP on fractions (crucible BO)"),
+               ("bo", "GP on fractions, earlier default"), ("bo-embed", "GP on the pretrained embedding, earlier default")]
+    common = set.intersection(*[{r["seed"] for r in got if r["method"] == m} for m, _ in methods
+                                if any(r["method"] == m for r in got)])
     for r in got:
         if r["seed"] not in common:
             continue  # same seeds for both methods
@@ -112,12 +128,36 @@ def pool():
             data[r["method"]][k].append(float(r[k]))
     print("| method | seeds | first top-1% | all top-1% | first top-5% | all top-5% |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for m, name in [("random", "random search"), ("bo", "GP on fractions (crucible BO)")]:
+    for m, name in methods:
         d = data[m]
         n = len(d["all_top5"])
         cells = [ms(d[k], "{:.1f}") for k in ("first_top1", "all_top1", "first_top5", "all_top5")]
         print(f"| {name} | {n} | {' | '.join(cells)} |")
     print("| fine-tuned surrogate | – | not yet run | not yet run | not yet run | not yet run |")
+
+
+def timing_v2():
+    """After the screened fits (timing_v2.csv: both sides run back to back)."""
+    cpu, wall = defaultdict(list), defaultdict(list)
+    for r in rows("timing_v2.csv"):
+        k = (r["impl"], int(r["n"]), int(r["q"]))
+        cpu[k].append(float(r["cpu_s"]))
+        wall[k].append(float(r["seconds"]))
+    old = defaultdict(list)
+    for r in rows("timing.csv"):
+        old[(r["impl"], int(r["n"]), int(r["q"]))].append(float(r["cpu_s"]))
+    med = lambda d, k: f"{st.median(d[k]):.3g} s" if d[k] else "not yet run"
+    print("| observations | q | crucible | BoTorch | crucible / BoTorch | earlier crucible / BoTorch (timing.csv) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in (50, 200, 1000):
+        for q in (1, 4):
+            c, b = ("crucible", n, q), ("botorch", n, q)
+            ratio = f"{st.median(cpu[c]) / st.median(cpu[b]):.2f}" if cpu[c] and cpu[b] else "–"
+            was = f"{st.median(old[c]) / st.median(old[b]):.2f}" if old[c] and old[b] else "–"
+            print(f"| {n} | {q} | {med(cpu, c)} | {med(cpu, b)} | {ratio} | {was} |")
+    print("\nCPU seconds, median over the repetitions. Wall-clock medians: " + "; ".join(
+        f"{i} n={n} q={q}: {st.median(wall[(i, n, q)]):.2f} s"
+        for i in ("crucible", "botorch") for n in (50, 200, 1000) for q in (1, 4) if wall[(i, n, q)]))
 
 
 def timing():
@@ -151,5 +191,7 @@ if __name__ == "__main__":
     analytic()
     print("\n## Pool\n")
     pool()
-    print("\n## Timing\n")
+    print("\n## Timing (current)\n")
+    timing_v2()
+    print("\n## Timing (before the screened fits)\n")
     timing()

@@ -193,14 +193,22 @@ fn pool_value(space: &Space, c: &Candidate) -> Option<Vec<f64>> {
 fn pools_are_scored_in_chunks_and_never_repeat() {
     let space = pool_space(2500);
     let g = goals(vec![(0, Goal::Maximize)], vec![]);
-    let mut settings = fast(g, AcquisitionKind::LogEi);
-    settings.pool_chunk = 300;
-    settings.pool_keep = 20;
-    let mut s = BayesianStrategy::new(settings);
     let f = |c: &Candidate| pool_value(&space, c);
-    let log = run(&mut s, &space, &f, &|_| true, 6, 3, 21, 4);
-    let best = log.iter().map(|(_, v)| v.as_ref().unwrap()[0]).fold(f64::MIN, f64::max);
-    assert!(best > -1.5, "best {best} (optimum −0.398)");
+    // Median over seeds: a 21-evaluation run on one seed can end in a poor basin.
+    let mut bests = Vec::new();
+    let mut last = None;
+    for seed in 0..5 {
+        let mut settings = fast(g.clone(), AcquisitionKind::LogEi);
+        settings.pool_chunk = 300;
+        settings.pool_keep = 20;
+        let mut s = BayesianStrategy::new(settings);
+        let log = run(&mut s, &space, &f, &|_| true, 6, 3, 21, seed);
+        bests.push(log.iter().map(|(_, v)| v.as_ref().unwrap()[0]).fold(f64::MIN, f64::max));
+        last = Some((s, log));
+    }
+    bests.sort_by(f64::total_cmp);
+    assert!(bests[2] > -1.5, "median best {} of {bests:?} (optimum −0.398)", bests[2]);
+    let (mut s, log) = last.expect("five runs");
     // Pending candidates are respected: ask twice without telling.
     let seen: Vec<Candidate> = log.iter().map(|(c, _)| c.clone()).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
