@@ -13,7 +13,7 @@ seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2 3 4 5 6 7 8 9)
 mkdir -p results runs
 for seed in "${seeds[@]}"; do
-  for arm in fractions embedding finetuned; do
+  for arm in ${ARMS:-random fractions embedding finetuned}; do
     out="results/$arm-$seed.csv"
     [ -f "$out" ] && continue
     # runs/ is one folder down: paths in the config gain one "../".

@@ -15,7 +15,7 @@ def top(frac):
     return {i for i in range(len(y)) if y[i] >= cut}
 
 tops = {"top-1%": top(0.01), "top-5%": top(0.05)}
-arms = ["fractions", "embedding", "finetuned"]
+arms = ["random", "fractions", "embedding", "finetuned"]
 rows = []
 for arm in arms:
     found = {}
