@@ -129,9 +129,15 @@ impl Prior {
 /// The log marginal likelihood `log p(y | θ)` alone (one factorisation, no inverse: about a
 /// third of the cost of [`log_marginal_likelihood`]); `None` as there.
 pub fn log_marginal_likelihood_value(theta: &[f64], x: &[f64], d: usize, y: &[f64]) -> Option<f64> {
+    let k = gram(x, d, &theta[..d], theta[d].exp());
+    with_noise(k, theta[d + 1].exp(), y).map(|(value, _, _)| value)
+}
+
+/// `K + σₙ² I` for the noise-free Gram matrix `k` (n × n, row-major, n = `y.len()`), factorised:
+/// the log marginal likelihood of `y`, the factor and `α = (K + σₙ² I)⁻¹ y`. `None` when no
+/// jitter makes it factorisable.
+fn with_noise(mut k: Vec<f64>, sn2: f64, y: &[f64]) -> Option<(f64, Cholesky, Vec<f64>)> {
     let n = y.len();
-    let mut k = gram(x, d, &theta[..d], theta[d].exp());
-    let sn2 = theta[d + 1].exp();
     for i in 0..n {
         k[i * n + i] += sn2;
     }
@@ -139,7 +145,8 @@ pub fn log_marginal_likelihood_value(theta: &[f64], x: &[f64], d: usize, y: &[f6
     let mut alpha = y.to_vec();
     chol.solve(&mut alpha);
     let fit: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
-    Some(-0.5 * fit - 0.5 * chol.log_det() - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln())
+    let value = -0.5 * fit - 0.5 * chol.log_det() - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
+    Some((value, chol, alpha))
 }
 
 /// The log marginal likelihood `log p(y | θ)` and its gradient in θ, for normalised inputs
@@ -149,15 +156,7 @@ pub fn log_marginal_likelihood(theta: &[f64], x: &[f64], d: usize, y: &[f64]) ->
     let n = y.len();
     let (log_ls, sf2, sn2) = (&theta[..d], theta[d].exp(), theta[d + 1].exp());
     let kf = gram(x, d, log_ls, sf2);
-    let mut k = kf.clone();
-    for i in 0..n {
-        k[i * n + i] += sn2;
-    }
-    let chol = Cholesky::new(&k, n)?;
-    let mut alpha = y.to_vec();
-    chol.solve(&mut alpha);
-    let fit: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
-    let value = -0.5 * fit - 0.5 * chol.log_det() - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
+    let (value, chol, alpha) = with_noise(kf.clone(), sn2, y)?;
     // W = ααᵀ − K⁻¹ (symmetric).
     let mut w = chol.inverse();
     for i in 0..n {
