@@ -133,19 +133,24 @@ def pool():
         n = len(d["all_top5"])
         cells = [ms(d[k], "{:.1f}") for k in ("first_top1", "all_top1", "first_top5", "all_top5")]
         print(f"| {name} | {n} | {' | '.join(cells)} |")
-    print("| fine-tuned surrogate | – | not yet run | not yet run | not yet run | not yet run |")
+    print("| fine-tuned surrogate (re-trained during the run) | 10 | see `experiments/pool-surrogate` "
+          "(campaigns, q = 5) | | | |")
+
+
+def cpu_and_wall(name):
+    """CPU and wall seconds per (impl, n, q) from a timing CSV."""
+    cpu, wall = defaultdict(list), defaultdict(list)
+    for r in rows(name):
+        k = (r["impl"], int(r["n"]), int(r["q"]))
+        cpu[k].append(float(r["cpu_s"]))
+        wall[k].append(float(r["seconds"]))
+    return cpu, wall
 
 
 def timing_v2():
     """After the screened fits (timing_v2.csv: both sides run back to back)."""
-    cpu, wall = defaultdict(list), defaultdict(list)
-    for r in rows("timing_v2.csv"):
-        k = (r["impl"], int(r["n"]), int(r["q"]))
-        cpu[k].append(float(r["cpu_s"]))
-        wall[k].append(float(r["seconds"]))
-    old = defaultdict(list)
-    for r in rows("timing.csv"):
-        old[(r["impl"], int(r["n"]), int(r["q"]))].append(float(r["cpu_s"]))
+    cpu, wall = cpu_and_wall("timing_v2.csv")
+    old, _ = cpu_and_wall("timing.csv")
     med = lambda d, k: f"{st.median(d[k]):.3g} s" if d[k] else "not yet run"
     print("| observations | q | crucible | BoTorch | crucible / BoTorch | crucible / first study's BoTorch "
           "| first study: crucible / BoTorch |")
@@ -163,11 +168,7 @@ def timing_v2():
 
 
 def timing():
-    wall, cpu = defaultdict(list), defaultdict(list)
-    for r in rows("timing.csv"):
-        k = (r["impl"], int(r["n"]), int(r["q"]))
-        wall[k].append(float(r["seconds"]))
-        cpu[k].append(float(r["cpu_s"]))
+    cpu, wall = cpu_and_wall("timing.csv")
     med = lambda k: f"{st.median(cpu[k]):.3g} s" if cpu[k] else "not yet run"
     print("| observations | q | crucible | BoTorch | crucible / BoTorch "
           "| crucible before the `inverse` change (dev / opt-level 3) |")
