@@ -154,7 +154,9 @@ pub enum SurrogateKind {
 /// Fine-tuning hyperparameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinetuneSpec {
-    /// What stays fixed (`freeze`, default `backbone`).
+    /// What stays fixed (`freeze`, default `none`: every weight trains; training the heads
+    /// only was the worst choice in `experiments/finetune-steels`. The same default as
+    /// `crucible finetune`).
     pub freeze: Freeze,
     /// Training epochs (`epochs`, default 300, ≥ 1).
     pub epochs: usize,
@@ -178,7 +180,7 @@ pub struct FinetuneSpec {
 impl Default for FinetuneSpec {
     fn default() -> Self {
         FinetuneSpec {
-            freeze: Freeze::Backbone,
+            freeze: Freeze::None,
             epochs: 300,
             lr: 1e-3,
             weight_decay: 1e-4,
