@@ -70,6 +70,16 @@ fn in_silico_campaign_predicts_every_candidate_and_reloads_its_model_on_resume()
         assert_eq!(r.model_hash.as_ref(), Some(&hash));
         assert!(prop(r, "density").mean.is_none(), "density is computed, not predicted");
     }
+    // The shortlist says which candidates lie outside the compositions the model learned from.
+    let o = crucible(dir.path(), &["rank", "out", "--top", "5"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("the surrogate's training data") && t.contains("150 compositions of"), "{t}");
+    let csv = std::fs::read_to_string(run.join("shortlist.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",outside_training"), "{csv}");
+    // Fe-balance alloys with up to 20 % Ni, Co, Cr: the steels data has nothing like 20 % Co
+    // without the other alloying elements, so something is flagged, element by element.
+    assert!(t.contains("extrapolations:\n  rank "), "{t}");
     // Resume with a larger budget: the model is loaded, not trained again.
     let cfg = std::fs::read_to_string(dir.path().join("s.yaml")).unwrap().replace("evaluations: 12", "evaluations: 18");
     write(dir.path(), "s.yaml", &cfg);

@@ -27,7 +27,12 @@ pub fn rank(args: RankArgs, v: Verbosity) -> i32 {
         Ok(v) => v,
         Err(e) => return fail(&e),
     };
-    let s = rank::shortlist(&view.rows, &view.spec, &opts);
+    let mut s = rank::shortlist(&view.rows, &view.spec, &opts);
+    match rank::Coverage::of_run(&view.spec, &view.rows) {
+        Ok(Some(c)) => s.flag_extrapolation(&c),
+        Ok(None) => {}
+        Err(e) => return fail(&e),
+    }
     let out = args.out.unwrap_or_else(|| view.run.shortlist_path());
     if let Err(e) = rank::write_shortlist(&s, &out) {
         return fail(&e);
@@ -135,6 +140,18 @@ fn print_shortlist(s: &Shortlist, spec: &crucible::config::CampaignSpec, opts: &
     println!();
     print_table(&table);
     println!();
+    if let Some(cov) = &s.coverage {
+        let flagged: Vec<&rank::ShortlistEntry> = s.entries.iter().filter(|e| !e.outside_training.is_empty()).collect();
+        if flagged.is_empty() {
+            println!("every candidate above lies within the element-fraction ranges of the surrogate's training data: {cov}.");
+        } else {
+            println!("outside the element-fraction ranges of the surrogate's training data ({cov}); its predictions there are extrapolations:");
+            for e in flagged {
+                println!("  rank {} (id {}): {}", e.rank, e.row.candidate_id, e.outside_training.join("; "));
+            }
+        }
+        println!();
+    }
 }
 
 fn prop<'a>(e: &'a rank::ShortlistEntry, name: &str) -> Option<&'a crucible::store::PropertyCells> {

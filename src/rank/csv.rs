@@ -25,6 +25,9 @@ pub fn shortlist_csv(s: &Shortlist) -> String {
         header.extend([p.clone(), format!("{p}_mean"), format!("{p}_std")]);
     }
     header.extend(["pareto_rank".to_string(), "reason".to_string()]);
+    if s.coverage.is_some() {
+        header.push("outside_training".into());
+    }
     let mut out = line(&header);
     for e in &s.entries {
         let r = &e.row;
@@ -50,6 +53,9 @@ pub fn shortlist_csv(s: &Shortlist) -> String {
         }
         f.push(e.pareto_rank.to_string());
         f.push(e.reason.clone());
+        if s.coverage.is_some() {
+            f.push(e.outside_training.join("; "));
+        }
         out.push_str(&line(&f));
     }
     out

@@ -37,6 +37,7 @@
 //! assert_eq!((opts.top(), opts.min_distance()), (5, Some(0.05)));
 //! assert!(RankOptions::new(0, None).is_err());
 //! ```
+mod coverage;
 mod csv;
 mod diversity;
 mod load;
@@ -48,6 +49,7 @@ use std::path::PathBuf;
 
 use crate::pareto;
 pub use crate::pareto::{crowding_distances, pareto_ranks};
+pub use coverage::Coverage;
 pub use csv::{csv_field, read_shortlist, shortlist_csv, write_atomic, write_shortlist, ShortlistRecord};
 pub use diversity::{greedy, DistanceKind, Embedding};
 pub use load::{open_run, RunView};
@@ -93,6 +95,9 @@ pub enum RankError {
     /// An option out of range.
     #[error("{0}")]
     BadOption(String),
+    /// A data file the campaign names (the surrogate's `data`) cannot be read.
+    #[error(transparent)]
+    Data(#[from] crate::io::IoError),
     /// A shortlist CSV that cannot be read back.
     #[error("{path}: not a shortlist written by `crucible rank`: {reason}")]
     BadShortlist {
@@ -395,6 +400,9 @@ pub struct ShortlistEntry {
     pub utilities: Vec<f64>,
     /// Why it is here, in one line.
     pub reason: String,
+    /// Where its composition lies outside the surrogate's training data, per element
+    /// (empty when inside, or before [`Shortlist::flag_extrapolation`]).
+    pub outside_training: Vec<String>,
 }
 
 /// A shortlist for synthesis: what [`shortlist`] returns.
@@ -416,6 +424,19 @@ pub struct Shortlist {
     pub rule: String,
     /// Set when the shortlist was made diverse.
     pub diversity: Option<DiversityInfo>,
+    /// What the surrogate was trained on, once [`Shortlist::flag_extrapolation`] ran.
+    pub coverage: Option<String>,
+}
+
+impl Shortlist {
+    /// Flag every entry whose composition lies outside `coverage` (the surrogate's training
+    /// compositions): its predictions there are extrapolations.
+    pub fn flag_extrapolation(&mut self, coverage: &Coverage) {
+        for e in &mut self.entries {
+            e.outside_training = e.row.formula.as_deref().map(|f| coverage.outside(f)).unwrap_or_default();
+        }
+        self.coverage = Some(coverage.source.clone());
+    }
 }
 
 /// The shortlist of `rows` (latest row per candidate, as [`crate::store::CandidateLog::history`]
@@ -447,6 +468,7 @@ pub fn shortlist(rows: &[CandidateRow], spec: &CampaignSpec, opts: &RankOptions)
                 pareto_rank: r.pareto_rank,
                 utilities: r.utilities.clone(),
                 reason,
+                outside_training: Vec::new(),
             }
         })
         .collect();
@@ -459,5 +481,6 @@ pub fn shortlist(rows: &[CandidateRow], spec: &CampaignSpec, opts: &RankOptions)
         excluded: ranking.excluded,
         rule: ranking.rule,
         diversity,
+        coverage: None,
     }
 }
