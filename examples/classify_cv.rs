@@ -39,9 +39,11 @@ use crucible::surrogate::{
     set_threads, Device, FitSettings, Freeze, KindChoice, LabeledTable, NeuralSurrogate, Start, TaskKind, TaskRequest,
     TaskSource, TrainSettings, TrainingSet,
 };
+#[path = "common/forest.rs"]
+mod forest;
+
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
-use rand::Rng;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -352,57 +354,6 @@ fn logistic_cv(x: &Array2<f64>, y: &[usize], xt: &Array2<f64>, seed: u64) -> (Ve
     (logistic(x, y, xt, best.1), best.1)
 }
 
-enum Node {
-    Leaf(f64),
-    Split { feature: usize, threshold: f64, left: usize, right: usize },
-}
-
-/// A tree on 0/1 labels grown to pure or single-row leaves, `mtry` random features per split.
-/// For 0/1 labels the variance reduction used here is the Gini decrease (Gini = 2p(1 − p) is
-/// twice the variance), and a leaf's mean is its fraction of class 1.
-fn grow(
-    x: &Array2<f64>,
-    y: &[f64],
-    idx: &mut [usize],
-    mtry: usize,
-    rng: &mut rand_chacha::ChaCha8Rng,
-    nodes: &mut Vec<Node>,
-) -> usize {
-    let n = idx.len();
-    let total: f64 = idx.iter().map(|&r| y[r]).sum();
-    let me = nodes.len();
-    nodes.push(Node::Leaf(total / n as f64));
-    if n < 2 || total == 0.0 || total == n as f64 {
-        return me;
-    }
-    let mut feats: Vec<usize> = (0..x.ncols()).collect();
-    feats.shuffle(rng);
-    let mut best: Option<(f64, usize, f64)> = None; // (score, feature, threshold)
-    let mut sorted = idx.to_vec();
-    for &f in feats.iter().take(mtry) {
-        sorted.sort_by(|&a, &b| x[[a, f]].total_cmp(&x[[b, f]]));
-        let mut left = 0.0;
-        for i in 0..n - 1 {
-            left += y[sorted[i]];
-            let (a, b) = (x[[sorted[i], f]], x[[sorted[i + 1], f]]);
-            if a == b {
-                continue;
-            }
-            let (nl, nr) = ((i + 1) as f64, (n - i - 1) as f64);
-            let score = left * left / nl + (total - left) * (total - left) / nr;
-            if best.is_none_or(|(s, _, _)| score > s) {
-                best = Some((score, f, 0.5 * (a + b)));
-            }
-        }
-    }
-    let Some((_, feature, threshold)) = best else { return me };
-    let (mut l, mut r): (Vec<usize>, Vec<usize>) = idx.iter().partition(|&&row| x[[row, feature]] <= threshold);
-    let left = grow(x, y, &mut l, mtry, rng, nodes);
-    let right = grow(x, y, &mut r, mtry, rng, nodes);
-    nodes[me] = Node::Split { feature, threshold, left, right };
-    me
-}
-
 /// Random forest: mean over 100 bootstrap trees of the leaf's class-1 fraction, √d features
 /// tried per split. The trees see the standardised design matrix, whose first column is the
 /// constant intercept column: a split never uses it, so a node draws its √d candidates from the
@@ -411,30 +362,8 @@ fn forest(x: &Array2<f64>, y: &[usize], xt: &Array2<f64>, seed: u64) -> Vec<f64>
     let st = col_stats(x);
     let (xs, xts) = (design(x, &st), design(xt, &st));
     let y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
-    let trees = 100;
     let mtry = ((x.ncols() as f64).sqrt().round() as usize).max(1);
-    let mut pred = vec![0.0; xts.nrows()];
-    for t in 0..trees {
-        let mut rng = crucible::rng::stream(seed, "forest", t);
-        let mut idx: Vec<usize> = (0..y.len()).map(|_| rng.random_range(0..y.len())).collect();
-        let mut nodes = Vec::new();
-        grow(&xs, &y, &mut idx, mtry, &mut rng, &mut nodes);
-        for (i, p) in pred.iter_mut().enumerate() {
-            let mut k = 0;
-            loop {
-                match nodes[k] {
-                    Node::Leaf(v) => {
-                        *p += v / trees as f64;
-                        break;
-                    }
-                    Node::Split { feature, threshold, left, right } => {
-                        k = if xts[[i, feature]] <= threshold { left } else { right };
-                    }
-                }
-            }
-        }
-    }
-    pred
+    forest::fit_predict(&xs, &y, &xts, mtry, true, seed)
 }
 
 // ---------- the study ----------

@@ -45,9 +45,11 @@ use crucible::surrogate::{
     set_threads, DescriptorSet, DescriptorSettings, Device, FitSettings, Freeze, GpMean, KindChoice, LabeledTable,
     NeuralSurrogate, RegressionLoss, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
 };
+#[path = "common/forest.rs"]
+mod forest;
+
 use ndarray::{Array1, Array2};
 use rand::seq::SliceRandom;
-use rand::Rng;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -312,85 +314,13 @@ fn ridge_cv(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, seed: u64) -> (Vec<f64
     (ridge(x, y, xt, best.1), best.1)
 }
 
-enum Node {
-    Leaf(f64),
-    Split { feature: usize, threshold: f64, left: usize, right: usize },
-}
-
-/// A regression tree grown to leaves of `min_leaf` rows, `mtry` random features per split.
-fn grow(
-    x: &Array2<f64>,
-    y: &[f64],
-    idx: &mut [usize],
-    mtry: usize,
-    rng: &mut rand_chacha::ChaCha8Rng,
-    nodes: &mut Vec<Node>,
-) -> usize {
-    let n = idx.len();
-    let mean = idx.iter().map(|&r| y[r]).sum::<f64>() / n as f64;
-    let me = nodes.len();
-    nodes.push(Node::Leaf(mean));
-    if n < 2 {
-        return me;
-    }
-    let d = x.ncols();
-    let mut feats: Vec<usize> = (0..d).collect();
-    feats.shuffle(rng);
-    let total: f64 = idx.iter().map(|&r| y[r]).sum();
-    let mut best: Option<(f64, usize, f64)> = None; // (score, feature, threshold)
-    let mut sorted = idx.to_vec();
-    for &f in feats.iter().take(mtry) {
-        sorted.sort_by(|&a, &b| x[[a, f]].total_cmp(&x[[b, f]]));
-        let mut left = 0.0;
-        for i in 0..n - 1 {
-            left += y[sorted[i]];
-            let (a, b) = (x[[sorted[i], f]], x[[sorted[i + 1], f]]);
-            if a == b {
-                continue;
-            }
-            let (nl, nr) = ((i + 1) as f64, (n - i - 1) as f64);
-            // maximise the between-groups sum of squares ⇔ minimise the SSE
-            let score = left * left / nl + (total - left) * (total - left) / nr;
-            if best.is_none_or(|(s, _, _)| score > s) {
-                best = Some((score, f, 0.5 * (a + b)));
-            }
-        }
-    }
-    let Some((_, feature, threshold)) = best else { return me };
-    let (mut l, mut r): (Vec<usize>, Vec<usize>) = idx.iter().partition(|&&row| x[[row, feature]] <= threshold);
-    let left = grow(x, y, &mut l, mtry, rng, nodes);
-    let right = grow(x, y, &mut r, mtry, rng, nodes);
-    nodes[me] = Node::Split { feature, threshold, left, right };
-    me
-}
-
+/// Random forest regression: 100 trees, a third of the features tried per split, on the
+/// training rows' standardisation.
 fn forest(x: &Array2<f64>, y: &[f64], xt: &Array2<f64>, seed: u64) -> Vec<f64> {
     let st = col_stats(x);
     let (xs, xts) = (standardise(x, &st), standardise(xt, &st));
-    let trees = 100;
     let mtry = (xs.ncols() / 3).max(1);
-    let mut pred = vec![0.0; xts.nrows()];
-    for t in 0..trees {
-        let mut rng = crucible::rng::stream(seed, "forest", t);
-        let mut idx: Vec<usize> = (0..y.len()).map(|_| rng.random_range(0..y.len())).collect();
-        let mut nodes = Vec::new();
-        grow(&xs, y, &mut idx, mtry, &mut rng, &mut nodes);
-        for (i, p) in pred.iter_mut().enumerate() {
-            let mut k = 0;
-            loop {
-                match nodes[k] {
-                    Node::Leaf(v) => {
-                        *p += v / trees as f64;
-                        break;
-                    }
-                    Node::Split { feature, threshold, left, right } => {
-                        k = if xts[[i, feature]] <= threshold { left } else { right };
-                    }
-                }
-            }
-        }
-    }
-    pred
+    forest::fit_predict(&xs, y, &xts, mtry, false, seed)
 }
 
 // ---------- the study ----------
