@@ -41,9 +41,12 @@ use crucible::surrogate::{
 };
 #[path = "common/forest.rs"]
 mod forest;
+#[path = "common/study.rs"]
+mod study;
 
 use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
+use study::{col_stats, mean_sd, slice};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -158,17 +161,6 @@ fn folds(g: &Groups, k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-fn slice(t: &LabeledTable, rows: &[usize]) -> LabeledTable {
-    let pick = |v: &Vec<Option<f64>>| rows.iter().map(|&r| v[r]).collect();
-    LabeledTable {
-        source: t.source.clone(),
-        sha256: t.sha256.clone(),
-        formulas: rows.iter().map(|&r| t.formulas[r].clone()).collect(),
-        targets: t.targets.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
-        inputs: t.inputs.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
-    }
-}
-
 fn set_of(t: LabeledTable, task: &str) -> Res<TrainingSet> {
     let req = TaskRequest { name: task.into(), kind: KindChoice::Classification, unit: None };
     Ok(TrainingSet::build(&[TaskSource { table: t, tasks: vec![req] }])?)
@@ -267,18 +259,6 @@ fn tune(pool: &TrainingSet, net: Net, base: &NeuralSurrogate, a: &Args) -> Res<(
 
 // ---------- descriptor baselines (Magpie features) ----------
 
-/// Column means and standard deviations of `x` (NaN cells ignored; std 0 → 1).
-fn col_stats(x: &Array2<f64>) -> (Vec<f64>, Vec<f64>) {
-    (0..x.ncols())
-        .map(|j| {
-            let v: Vec<f64> = x.column(j).iter().copied().filter(|v| v.is_finite()).collect();
-            let m = if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
-            let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt();
-            (m, if s > 1e-12 { s } else { 1.0 })
-        })
-        .unzip()
-}
-
 /// Standardised features with a leading intercept column of ones (NaN → the mean).
 fn design(x: &Array2<f64>, (m, s): &(Vec<f64>, Vec<f64>)) -> Array2<f64> {
     Array2::from_shape_fn((x.nrows(), x.ncols() + 1), |(i, j)| match j {
@@ -372,12 +352,6 @@ fn forest(x: &Array2<f64>, y: &[usize], xt: &Array2<f64>, seed: u64) -> Vec<f64>
 fn report(y: &[usize], p: &[f64]) -> ClassificationMetrics {
     let probs: Vec<f64> = p.iter().flat_map(|&q| [1.0 - q, q]).collect();
     metrics::classification(y, &probs, &[0.0, 1.0])
-}
-
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt();
-    (m, s)
 }
 
 fn ms(v: &[f64]) -> String {

@@ -47,9 +47,12 @@ use crucible::surrogate::{
 };
 #[path = "common/forest.rs"]
 mod forest;
+#[path = "common/study.rs"]
+mod study;
 
 use ndarray::{Array1, Array2};
 use rand::seq::SliceRandom;
+use study::{col_stats, mean_sd, slice};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -234,35 +237,12 @@ fn tune(
     Ok((best.expect("at least one candidate").1, tried))
 }
 
-fn slice(t: &LabeledTable, rows: &[usize]) -> LabeledTable {
-    let pick = |v: &Vec<Option<f64>>| rows.iter().map(|&r| v[r]).collect();
-    LabeledTable {
-        source: t.source.clone(),
-        sha256: t.sha256.clone(),
-        formulas: rows.iter().map(|&r| t.formulas[r].clone()).collect(),
-        targets: t.targets.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
-        inputs: t.inputs.iter().map(|(n, v)| (n.clone(), pick(v))).collect(),
-    }
-}
-
 fn set_of(t: LabeledTable) -> Res<TrainingSet> {
     let req = TaskRequest { name: "yield_strength".into(), kind: KindChoice::Regression, unit: Some("MPa".into()) };
     Ok(TrainingSet::build(&[TaskSource { table: t, tasks: vec![req] }])?)
 }
 
 // ---------- descriptor baselines (Magpie features) ----------
-
-/// Column means and standard deviations of `x` (NaN cells ignored; std 0 → 1).
-fn col_stats(x: &Array2<f64>) -> (Vec<f64>, Vec<f64>) {
-    (0..x.ncols())
-        .map(|j| {
-            let v: Vec<f64> = x.column(j).iter().copied().filter(|v| v.is_finite()).collect();
-            let m = if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
-            let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt();
-            (m, if s > 1e-12 { s } else { 1.0 })
-        })
-        .unzip()
-}
 
 fn standardise(x: &Array2<f64>, (m, s): &(Vec<f64>, Vec<f64>)) -> Array2<f64> {
     Array2::from_shape_fn(x.dim(), |(i, j)| if x[[i, j]].is_finite() { (x[[i, j]] - m[j]) / s[j] } else { 0.0 })
@@ -341,12 +321,6 @@ impl<T> Tally<T> {
             None => self.rows.push((name.to_string(), vec![v])),
         }
     }
-}
-
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt();
-    (m, s)
 }
 
 fn scores(model: &NeuralSurrogate, test: &TrainingSet, y: &[f64]) -> Res<(f64, Option<Calibration>)> {
