@@ -158,7 +158,11 @@ impl BayesianStrategy {
     pub fn from_spec(spec: &CampaignSpec) -> BayesianStrategy {
         let default = if spec.objectives.len() > 1 { AcquisitionKind::Ehvi } else { AcquisitionKind::LogEi };
         let kind = spec.optimizer.acquisition.map_or(default, |a| a.kind);
-        BayesianStrategy::new(BoSettings::new(Goals::from_spec(spec), kind))
+        let mut settings = BoSettings::new(Goals::from_spec(spec), kind);
+        if let Some(p) = spec.optimizer.length_scale_prior {
+            settings.fit.length_scale = crate::gp::LengthScalePrior { median: p.median, log_sd: p.log_sd };
+        }
+        BayesianStrategy::new(settings)
     }
 
     /// Results told so far.

@@ -363,8 +363,14 @@ fn builds_from_a_campaign_file() {
     let space = Space::new(&spec.space, None).unwrap();
     let mut s = BayesianStrategy::from_spec(&spec);
     assert_eq!(s.settings.acquisition, AcquisitionKind::Ucb { beta: 1.5 });
+    assert_eq!(s.settings.fit.length_scale, crate::gp::LengthScalePrior::default());
     let log = run(&mut s, &space, &branin, &|_| true, 4, 2, 8, 0);
     assert_eq!(log.len(), 8);
+    // `optimizer.length_scale_prior` reaches the GP fits.
+    let custom = yaml.replace("batch_size: 2,", "batch_size: 2, length_scale_prior: {median: 0.75},");
+    let spec = crate::config::parse_str(&custom, "t.yaml", std::path::Path::new(".")).unwrap();
+    let s = BayesianStrategy::from_spec(&spec);
+    assert_eq!(s.settings.fit.length_scale, crate::gp::LengthScalePrior { median: 0.75, log_sd: 1.25 });
 }
 
 /// One BO iteration's wall time (fit + acquisition maximisation) at 50/200/1000 observations on

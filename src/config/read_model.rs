@@ -7,9 +7,9 @@ use serde_yaml::Value;
 use super::raw::{Map, Problem, Reader};
 use super::read_goals::check_property;
 use super::spec::{
-    AcquisitionKind, AcquisitionSpec, Descriptors, Device, EarlyStopping, FinetuneSpec, Freeze, OptimizerKind,
-    OptimizerSpec, PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod, UncertaintyMode,
-    UncertaintySpec,
+    AcquisitionKind, AcquisitionSpec, Descriptors, Device, EarlyStopping, FinetuneSpec, Freeze, LengthScalePriorSpec,
+    OptimizerKind, OptimizerSpec, PropertySpec, SurrogateKind, SurrogateSpec, TrainOptimizer, UncertaintyMethod,
+    UncertaintyMode, UncertaintySpec,
 };
 
 const SURROGATE_KEYS: &[&str] =
@@ -17,7 +17,8 @@ const SURROGATE_KEYS: &[&str] =
 const FINETUNE_KEYS: &[&str] =
     &["freeze", "epochs", "lr", "weight_decay", "dropout", "batch_size", "optimizer", "early_stopping", "descriptors"];
 const DESCRIPTORS: &[&str] = &["none", "magpie", "fractions", "magpie+fractions"];
-const OPTIMIZER_KEYS: &[&str] = &["kind", "initial", "batch_size", "acquisition", "population", "uncertainty"];
+const OPTIMIZER_KEYS: &[&str] =
+    &["kind", "initial", "batch_size", "acquisition", "population", "uncertainty", "length_scale_prior"];
 const ACQUISITIONS: &[&str] = &["ei", "log_ei", "ucb", "pi", "thompson", "ehvi", "parego"];
 /// Optimizer kinds, as written in the file.
 pub const OPTIMIZERS: &[&str] = &["bayesian", "genetic", "cmaes", "nsga2", "random"];
@@ -254,7 +255,26 @@ pub fn read_optimizer(r: &mut Reader, path: &str, v: Option<&Value>, objectives:
         Some(u) if evolutionary => read_mode(r, &m.path("uncertainty"), u),
         _ => None,
     };
-    let spec = OptimizerSpec { kind, initial: initial?, batch_size: batch_size?, acquisition, population, uncertainty };
+    only(r, "length_scale_prior", kind == OptimizerKind::Bayesian, "kind: bayesian");
+    let length_scale_prior = match m.get("length_scale_prior") {
+        Some(v) if kind == OptimizerKind::Bayesian => {
+            let p = m.path("length_scale_prior");
+            let lm = r.map(&p, v, Some(&["median", "log_sd"]))?;
+            let median = lm.get("median").map_or(Some(0.25), |x| r.positive(&lm.path("median"), x));
+            let log_sd = lm.get("log_sd").map_or(Some(1.25), |x| r.positive(&lm.path("log_sd"), x));
+            Some(LengthScalePriorSpec { median: median?, log_sd: log_sd? })
+        }
+        _ => None,
+    };
+    let spec = OptimizerSpec {
+        kind,
+        initial: initial?,
+        batch_size: batch_size?,
+        acquisition,
+        population,
+        uncertainty,
+        length_scale_prior,
+    };
     (r.count() == before).then_some(spec)
 }
 

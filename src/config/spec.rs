@@ -282,6 +282,18 @@ pub struct OptimizerSpec {
     /// How evolutionary strategies treat predicted uncertainty (`uncertainty`); `None`
     /// (the mean) for `bayesian` and `random`.
     pub uncertainty: Option<UncertaintyMode>,
+    /// The GPs' length-scale prior (`length_scale_prior`, `bayesian` only); `None`: the
+    /// default (median 0.25·√d, log-sd 1.25; `experiments/bo-benchmarks`).
+    pub length_scale_prior: Option<LengthScalePriorSpec>,
+}
+
+/// A log-normal prior on every GP length scale, in the unit cube of the GP's inputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LengthScalePriorSpec {
+    /// Prior median as a multiple of √d (`median`, > 0).
+    pub median: f64,
+    /// Standard deviation of the log length scale (`log_sd`, > 0).
+    pub log_sd: f64,
 }
 
 /// Search strategies.

@@ -170,6 +170,7 @@ fn product_example_parses_into_the_expected_spec() {
             acquisition: Some(AcquisitionSpec { kind: AcquisitionKind::LogEi }),
             population: None,
             uncertainty: None,
+            length_scale_prior: None,
         },
         oracle: OracleSpec::Surrogate,
         budget: Budget {
@@ -584,6 +585,19 @@ fn retrain_every_needs_a_trained_model_and_measurements() {
         .replace("{kind: function, functions: {y: sphere}}", "surrogate");
     let d = parse_str(&in_silico, "c.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "surrogate.retrain_every").message.contains("own predictions"), "{d:#?}");
+}
+
+#[test]
+fn length_scale_prior_is_for_bayesian_optimisation_only() {
+    let with = |opt: &str| BASE.replace("budget:", &format!("optimizer: {opt}\nbudget:"));
+    let ok = parse(&with("{kind: bayesian, length_scale_prior: {median: 0.5, log_sd: 1.0}}")).unwrap();
+    assert_eq!(ok.optimizer.length_scale_prior, Some(LengthScalePriorSpec { median: 0.5, log_sd: 1.0 }));
+    assert_eq!(parse(&with("{kind: bayesian}")).unwrap().optimizer.length_scale_prior, None);
+    let d = errors(&with("{kind: random, length_scale_prior: {median: 0.5}}"));
+    assert!(at(&d, "optimizer.length_scale_prior").message.contains("does not apply"), "{d:#?}");
+    let d = errors(&with("{length_scale_prior: {median: -1, sd: 2}}"));
+    assert!(at(&d, "optimizer.length_scale_prior.median").expected.is_some(), "{d:#?}");
+    assert!(at(&d, "optimizer.length_scale_prior.sd").message.contains("unknown key"), "{d:#?}");
 }
 
 #[test]
