@@ -129,23 +129,7 @@ fn sigkill_then_resume_gives_the_uninterrupted_sequence() {
     let mut killed_mid_run = false;
     for delay_ms in [150u64, 400, 900] {
         let out = format!("k{delay_ms}");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crucible"))
-            .args(["run", "c.yaml", "--out", &out, "-q"])
-            .current_dir(dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        killed_mid_run |= !status.success();
-        if dir.path().join(&out).join("config.yaml").exists() {
-            let o = crucible(dir.path(), &["run", "c.yaml", "--resume", "--out", &out, "-q"]);
-            assert!(o.status.success(), "{}", text(&o));
-        } else {
-            assert!(crucible(dir.path(), &["run", "c.yaml", "--out", &out, "-q"]).status.success());
-        }
+        killed_mid_run |= kill_then_finish(dir.path(), "c.yaml", &out, delay_ms);
         let resumed = latest(&dir.path().join(&out));
         assert!(resumed.iter().all(|r| r.status == crucible::store::Status::Evaluated));
         assert_eq!(inputs_by_id(&resumed), whole, "killed after {delay_ms} ms");

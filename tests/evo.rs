@@ -110,23 +110,7 @@ fn killed_evolutionary_runs_resume_to_the_uninterrupted_sequence() {
         let mut killed_mid_run = false;
         for delay_ms in [200u64, 700] {
             let out = format!("k{delay_ms}");
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crucible"))
-                .args(["run", "m.yaml", "--out", &out, "-q"])
-                .current_dir(dir.path())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            let _ = child.kill(); // SIGKILL
-            killed_mid_run |= !child.wait().unwrap().success();
-            let args: &[&str] = if dir.path().join(&out).join("config.yaml").exists() {
-                &["run", "m.yaml", "--resume", "--out", &out, "-q"]
-            } else {
-                &["run", "m.yaml", "--out", &out, "-q"]
-            };
-            let o = crucible(dir.path(), args);
-            assert!(o.status.success(), "{kind}: {}", text(&o));
+            killed_mid_run |= kill_then_finish(dir.path(), "m.yaml", &out, delay_ms);
             let resumed = inputs_by_id(&latest(&dir.path().join(&out)));
             assert_eq!(resumed, whole, "{kind}: killed after {delay_ms} ms");
         }

@@ -42,3 +42,26 @@ pub fn steels_pool(dir: &Path, rows: usize) -> PathBuf {
     let body: Vec<&str> = text.lines().take(rows + 1).collect();
     write(dir, "steels.csv", &(body.join("\n") + "\n"))
 }
+
+/// Start `crucible run CONFIG --out OUT -q` in `dir`, SIGKILL it after `delay_ms`, then run it
+/// to the end: `--resume` when the run directory was created, else from scratch. Returns
+/// whether the kill landed before the run finished (the process did not exit successfully).
+pub fn kill_then_finish(dir: &Path, config: &str, out: &str, delay_ms: u64) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crucible"))
+        .args(["run", config, "--out", out, "-q"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill(); // SIGKILL
+    let killed = !child.wait().unwrap().success();
+    let o = if dir.join(out).join("config.yaml").exists() {
+        crucible(dir, &["run", config, "--resume", "--out", out, "-q"])
+    } else {
+        crucible(dir, &["run", config, "--out", out, "-q"])
+    };
+    assert!(o.status.success(), "{config} after a kill at {delay_ms} ms: {}", text(&o));
+    killed
+}
