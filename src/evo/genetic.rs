@@ -11,7 +11,7 @@ use super::breed::{ask_population, SeenKeys};
 use super::fitness::{better, ranked, Member, Scorer};
 use super::layout::Layout;
 use super::operators::Operators;
-use super::state::{expect_tag, Generations};
+use super::state::Generations;
 use super::EvoError;
 use crate::config::spec::{CampaignSpec, UncertaintyMode};
 use crate::goals::Goals;
@@ -148,13 +148,11 @@ impl Strategy for GeneticStrategy {
     }
 
     fn checkpoint(&self) -> serde_json::Value {
-        serde_json::json!({"strategy": "genetic", "generations": self.gens.to_json()})
+        self.gens.checkpoint("genetic")
     }
 
     fn restore(&mut self, state: &serde_json::Value) -> Result<(), StrategyError> {
-        expect_tag(state, "genetic")?;
-        let g = state.get("generations").ok_or_else(|| super::state::bad("genetic", "generations"))?;
-        self.gens = Generations::from_json(g, &self.scorer, "genetic")?;
+        self.gens = Generations::restore(state, &self.scorer, "genetic")?;
         Ok(())
     }
 }

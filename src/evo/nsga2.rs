@@ -16,7 +16,7 @@ use super::fitness::{Member, Scorer};
 use super::layout::Layout;
 use super::operators::Operators;
 use super::sort::{constrained_fronts, crowding_distance};
-use super::state::{expect_tag, Generations};
+use super::state::Generations;
 use super::EvoError;
 use crate::config::spec::{CampaignSpec, UncertaintyMode};
 use crate::goals::Goals;
@@ -153,13 +153,11 @@ impl Strategy for Nsga2Strategy {
     }
 
     fn checkpoint(&self) -> serde_json::Value {
-        serde_json::json!({"strategy": "nsga2", "generations": self.gens.to_json()})
+        self.gens.checkpoint("nsga2")
     }
 
     fn restore(&mut self, state: &serde_json::Value) -> Result<(), StrategyError> {
-        expect_tag(state, "nsga2")?;
-        let g = state.get("generations").ok_or_else(|| super::state::bad("nsga2", "generations"))?;
-        self.gens = Generations::from_json(g, &self.scorer, "nsga2")?;
+        self.gens = Generations::restore(state, &self.scorer, "nsga2")?;
         Ok(())
     }
 }

@@ -64,6 +64,18 @@ impl Generations {
         let generation = v.get("generation").and_then(Value::as_u64).ok_or_else(|| bad(what, "generation"))?;
         Ok(Generations { population: ms("population")?, offspring: ms("offspring")?, generation })
     }
+
+    /// The checkpoint of a generational strategy (`tag`: `genetic`, `nsga2`).
+    pub(crate) fn checkpoint(&self, tag: &str) -> Value {
+        json!({"strategy": tag, "generations": self.to_json()})
+    }
+
+    /// Read back what [`Generations::checkpoint`] wrote, checking the strategy's tag.
+    pub(crate) fn restore(state: &Value, scorer: &Scorer, tag: &str) -> Result<Generations, StrategyError> {
+        expect_tag(state, tag)?;
+        let g = state.get("generations").ok_or_else(|| bad(tag, "generations"))?;
+        Generations::from_json(g, scorer, tag)
+    }
 }
 
 pub(crate) fn evaluated_json(e: &Evaluated) -> Value {
