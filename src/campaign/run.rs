@@ -534,16 +534,7 @@ pub(super) fn prepare_model(
         }
         return Ok(());
     }
-    let measured: Vec<super::model::Measured> = if comp.screens_in_silico() {
-        Vec::new()
-    } else {
-        rows_by_id
-            .values()
-            .zip(seen)
-            .filter(|(r, _)| r.status == Status::Evaluated)
-            .map(|(r, c)| (c.clone(), values_of(r)))
-            .collect()
-    };
+    let measured = if comp.screens_in_silico() { Vec::new() } else { measured_rows(rows_by_id, seen, u64::MAX) };
     comp.model = None;
     comp.model = super::model::train(comp, &dir, &measured, &mut |e| observer.on_model(e))?;
     Ok(())
@@ -597,17 +588,27 @@ fn retrain_if_due(
     if run.model_record() == Some(count) && comp.model.is_some() {
         return Ok(());
     }
-    let measured: Vec<super::model::Measured> = rows_by_id
-        .values()
-        .zip(seen)
-        .filter(|(r, _)| r.status == Status::Evaluated && r.iteration <= through)
-        .map(|(r, c)| (c.clone(), values_of(r)))
-        .collect();
+    let measured = measured_rows(rows_by_id, seen, through);
     debug_assert_eq!(measured.len(), count);
     comp.model = None;
     comp.model = super::model::train(comp, &run.model_dir(), &measured, &mut |e| observer.on_model(e))?;
     run.save_model_record(count)?;
     Ok(())
+}
+
+/// The measured candidates of the log, with their values, up to and including iteration
+/// `through` (what the surrogate trains on).
+fn measured_rows(
+    rows_by_id: &BTreeMap<u64, CandidateRow>,
+    seen: &[Candidate],
+    through: u64,
+) -> Vec<super::model::Measured> {
+    rows_by_id
+        .values()
+        .zip(seen)
+        .filter(|(r, _)| r.status == Status::Evaluated && r.iteration <= through)
+        .map(|(r, c)| (c.clone(), values_of(r)))
+        .collect()
 }
 
 /// Write-ahead the proposals, evaluate, record outcomes. Returns the evaluated ones (in order);
