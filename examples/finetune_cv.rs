@@ -22,7 +22,13 @@
 //!     [--lrs 3e-4,1e-3,3e-3] [--wds 1e-4] [--freezes none,top_k:1,heads] [--probe-lrs 1e-3,3e-3,1e-2]
 //!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
+//!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--unit MPa]
 //! ```
+//! `--l2sp` lists the L2-SP strengths tried for the fine-tuned variants (decay toward the
+//! pretrained weights, `TrainSettings::l2sp`), `--reinit` the numbers of top attention blocks
+//! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the ensemble members
+//! on the same rows (seeds differ). A variant with a single candidate is not tuned: it
+//! trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
 //! cheap); the `--desc-*` grids are those of the two descriptor-branch variants (the set of
 //! descriptors is tuned like a hyperparameter when `--desc-sets` lists several).
@@ -75,6 +81,14 @@ struct Args {
     desc_wds: Vec<f64>,
     desc_freezes: Vec<Freeze>,
     ensembles: bool,
+    /// L2-SP strengths tried for the fine-tuned variants.
+    l2sps: Vec<f64>,
+    /// Ensemble members train on bootstrap resamples (else: same rows, different seeds).
+    bootstrap: bool,
+    /// Numbers of top blocks re-initialised, tried for the fine-tuned variants.
+    reinits: Vec<usize>,
+    /// Unit of the target, for the tables.
+    unit: String,
 }
 
 /// The network variants `--models` may name.
@@ -107,6 +121,10 @@ fn args() -> Res<Args> {
         desc_wds: vec![1e-4, 1e-2],
         desc_freezes: vec![Freeze::None],
         ensembles: true,
+        l2sps: vec![0.0],
+        bootstrap: true,
+        unit: "MPa".into(),
+        reinits: vec![0],
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -130,6 +148,10 @@ fn args() -> Res<Args> {
             "--desc-wds" => a.desc_wds = list(&v()?)?,
             "--desc-freezes" => a.desc_freezes = list(&v()?)?,
             "--no-ensembles" => a.ensembles = false,
+            "--l2sp" => a.l2sps = list(&v()?)?,
+            "--no-bootstrap" => a.bootstrap = false,
+            "--unit" => a.unit = v()?,
+            "--reinit" => a.reinits = list(&v()?)?,
             o => return Err(format!("unknown argument {o}").into()),
         }
     }
@@ -145,6 +167,8 @@ fn args() -> Res<Args> {
         a.wds.truncate(1);
         a.freezes.truncate(1);
         a.probe_lrs.truncate(1);
+        a.l2sps.truncate(1);
+        a.reinits.truncate(1);
     }
     Ok(a)
 }
@@ -163,6 +187,10 @@ struct Candidate {
     lr: f64,
     wd: f64,
     desc: DescriptorSet,
+    /// L2-SP strength (fine-tuned only; 0 off).
+    l2sp: f64,
+    /// Top blocks re-initialised (fine-tuned only).
+    reinit: usize,
 }
 
 impl Candidate {
@@ -172,16 +200,20 @@ impl Candidate {
             d => format!("descriptors {d}, "),
         };
         match self.kind {
-            Kind::FineTuned(f) => format!("{d}freeze {f}, lr {:.0e}, wd {:.0e}", self.lr, self.wd),
+            Kind::FineTuned(f) => {
+                let l2sp = if self.l2sp > 0.0 { format!(", l2sp {}", self.l2sp) } else { String::new() };
+                let reinit = if self.reinit > 0 { format!(", reinit top {}", self.reinit) } else { String::new() };
+                format!("{d}freeze {f}, lr {:.0e}, wd {:.0e}{l2sp}{reinit}", self.lr, self.wd)
+            }
             _ => format!("{d}lr {:.0e}, wd {:.0e}", self.lr, self.wd),
         }
     }
 }
 
-fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, quick: bool) -> FitSettings {
+fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, a: &Args) -> FitSettings {
     FitSettings {
         train: TrainSettings {
-            epochs: if quick { 15 } else { 300 },
+            epochs: if a.quick { 15 } else { 300 },
             batch_size: 32,
             lr: c.lr,
             weight_decay: c.wd,
@@ -189,6 +221,7 @@ fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, quick: boo
             loss: RegressionLoss::Mae,
             patience: 30,
             seed,
+            l2sp: c.l2sp,
             ..TrainSettings::default()
         },
         val_frac: 0.15,
@@ -198,8 +231,10 @@ fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, quick: boo
             _ => Freeze::None,
         },
         members,
+        bootstrap: a.bootstrap,
         device: Device::Cpu,
         descriptors: DescriptorSettings::of(c.desc),
+        reinit_top: c.reinit,
         ..FitSettings::default()
     }
 }
@@ -224,9 +259,12 @@ fn tune(
     a: &Args,
 ) -> Res<(Candidate, Vec<(String, f64)>)> {
     let mut tried = Vec::new();
+    if let [only] = cands {
+        return Ok((*only, tried)); // nothing to choose: no inner training
+    }
     let mut best: Option<(f64, Candidate)> = None;
     for c in cands {
-        let s = settings(c, a.seed + 1000, 0.2, 1, a.quick);
+        let s = settings(c, a.seed + 1000, 0.2, 1, a);
         let m = train(pool, c, base, &s)?;
         let mae = m.card().metrics[0].regression.as_ref().ok_or("no inner-test metrics")?.mae;
         tried.push((c.label(), mae));
@@ -237,8 +275,8 @@ fn tune(
     Ok((best.expect("at least one candidate").1, tried))
 }
 
-fn set_of(t: LabeledTable) -> Res<TrainingSet> {
-    let req = TaskRequest { name: "yield_strength".into(), kind: KindChoice::Regression, unit: Some("MPa".into()) };
+fn set_of(t: LabeledTable, unit: &str) -> Res<TrainingSet> {
+    let req = TaskRequest { name: "target".into(), kind: KindChoice::Regression, unit: Some(unit.into()) };
     Ok(TrainingSet::build(&[TaskSource { table: t, tasks: vec![req] }])?)
 }
 
@@ -387,7 +425,7 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.1}")).collect();
     println!("fold {k} tuning {}: {} -> {}", v.key, t.join("; "), c.label());
     out.json.insert(format!("tuning_{}", v.key), serde_json::json!({"tried": tried, "chosen": c.label()}));
-    let s = settings(&c, a.seed, 0.0, 1, a.quick);
+    let s = settings(&c, a.seed, 0.0, 1, a);
     let mut m = train(pool, &c, base, &s)?;
     out.maes.push(v.name, scores(&m, test, y)?.0);
     if !v.uncertainty {
@@ -410,7 +448,7 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     if !a.ensembles {
         return Ok(());
     }
-    let se = settings(&c, a.seed, 0.0, a.members, a.quick);
+    let se = settings(&c, a.seed, 0.0, a.members, a);
     let mut ens = train(pool, &c, base, &se)?;
     let (emae, e_raw) = scores(&ens, test, y)?;
     out.maes.push(&format!("{}, deep ensemble", v.name), emae);
@@ -436,11 +474,21 @@ fn main() -> Res<()> {
     println!("{}: {n} rows; base {}; {} folds, seed {}", a.data.display(), a.base.display(), a.folds, a.seed);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut crucible::rng::stream(a.seed, "cv-folds", 0));
+    let (l2sps, reinits): (&[f64], &[usize]) = (&a.l2sps, &a.reinits);
     let grid = |kind: Kind, lrs: &[f64], wds: &[f64], descs: &[DescriptorSet]| -> Vec<Candidate> {
         descs
             .iter()
             .flat_map(|&desc| {
-                lrs.iter().flat_map(move |&lr| wds.iter().map(move |&wd| Candidate { kind, lr, wd, desc }))
+                lrs.iter().flat_map(move |&lr| {
+                    wds.iter().flat_map(move |&wd| {
+                        let ft = matches!(kind, Kind::FineTuned(_));
+                        let l2sps: &[f64] = if ft { l2sps } else { &[0.0] };
+                        let reinits: &[usize] = if ft { reinits } else { &[0] };
+                        l2sps.iter().flat_map(move |&l2sp| {
+                            reinits.iter().map(move |&reinit| Candidate { kind, lr, wd, desc, l2sp, reinit })
+                        })
+                    })
+                })
             })
             .collect()
     };
@@ -456,7 +504,7 @@ fn main() -> Res<()> {
             key: "scratch",
             name: "from scratch",
             cands: grid(Kind::Scratch, &a.lrs, &a.wds, &none),
-            uncertainty: false,
+            uncertainty: true,
         },
         Variant {
             key: "probe",
@@ -478,7 +526,7 @@ fn main() -> Res<()> {
             key: "scratch-desc",
             name: "from scratch + descriptors",
             cands: grid(Kind::Scratch, &a.desc_lrs, &a.desc_wds, &a.desc_sets),
-            uncertainty: false,
+            uncertainty: true,
         },
     ];
     let variants: Vec<&Variant> = all_variants.iter().filter(|v| a.models.iter().any(|m| m == v.key)).collect();
@@ -492,7 +540,7 @@ fn main() -> Res<()> {
             order.iter().copied().enumerate().filter(|(i, _)| i % a.folds == k).map(|(_, r)| r).collect();
         let pool_rows: Vec<usize> =
             order.iter().copied().enumerate().filter(|(i, _)| i % a.folds != k).map(|(_, r)| r).collect();
-        let (pool, test) = (set_of(slice(&table, &pool_rows))?, set_of(slice(&table, &test_rows))?);
+        let (pool, test) = (set_of(slice(&table, &pool_rows), &a.unit)?, set_of(slice(&table, &test_rows), &a.unit)?);
         let y: Vec<f64> = (0..test.len()).map(|r| test.target(r, 0)).collect();
         let ypool: Vec<f64> = (0..pool.len()).map(|r| pool.target(r, 0)).collect();
         let mut fold = serde_json::Map::new();
@@ -540,7 +588,7 @@ fn main() -> Res<()> {
         );
         json.push(serde_json::Value::Object(fold));
     }
-    println!("\n| model | MAE (MPa), mean ± std over {} folds | per fold |", a.folds);
+    println!("\n| model | MAE ({}), mean ± std over {} folds | per fold |", a.unit, a.folds);
     println!("|---|---|---|");
     for (nm, t) in &maes.rows {
         let (m, s) = mean_sd(t);

@@ -103,6 +103,7 @@ impl TrainArgs {
             patience: self.patience.unwrap_or(d.3),
             clip_norm: self.clip_norm,
             seed: self.seed,
+            l2sp: 0.0,
         };
         Ok((s, self.val_frac.unwrap_or(d.4), self.test_frac.unwrap_or(d.5)))
     }

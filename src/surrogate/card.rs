@@ -54,6 +54,9 @@ pub struct TrainingRecord {
     /// Bootstrap member index, when trained on a bootstrap resample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<u64>,
+    /// Top attention blocks re-initialised instead of copied from the checkpoint (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reinit_top: usize,
     /// Epochs, best epoch, losses and wall time.
     pub fit: FitReport,
     /// libtorch threads used.
@@ -183,4 +186,8 @@ impl ModelCard {
     pub fn task_index(&self, name: &str) -> Option<usize> {
         self.tasks.iter().position(|t| t.name == name)
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -118,6 +118,12 @@ pub struct FitSettings {
     /// The descriptor branch (fine-tuning and from scratch; default none): computed from the
     /// compositions, standardised on the training split, trained from scratch, never frozen.
     pub descriptors: DescriptorSettings,
+    /// Fine-tuning from a checkpoint: re-initialise the top N attention blocks and the final
+    /// norm (fresh random weights, a different draw per ensemble member) instead of copying
+    /// them; the element and fraction embeddings and the lower blocks are still copied.
+    /// 0 (default) copies the whole encoder; the number of blocks or more keeps only the
+    /// embeddings.
+    pub reinit_top: usize,
 }
 
 impl Default for FitSettings {
@@ -133,6 +139,7 @@ impl Default for FitSettings {
             bootstrap: true,
             device: Device::Cpu,
             descriptors: DescriptorSettings::default(),
+            reinit_top: 0,
         }
     }
 }
@@ -312,6 +319,9 @@ fn train_all(
         card.data = data.reports.clone();
         let mut train = s.train.clone();
         train.seed = s.train.seed + k as u64;
+        if matches!(start, Start::Scratch) {
+            train.l2sp = 0.0; // nothing pretrained to decay toward
+        }
         let boot = (members > 1 && s.bootstrap).then_some(k as u64);
         let rows = match boot {
             Some(b) => bootstrap(&split.train, s.train.seed, b),
@@ -322,7 +332,9 @@ fn train_all(
         let freeze = match &start {
             Start::Scratch => Freeze::None,
             Start::From { model: src, .. } => {
-                copy_encoder(&src.members[0], &model)?;
+                let fresh = Freeze::TopBlocks(s.reinit_top.min(arch.blocks));
+                let copied = |name: &str| s.reinit_top == 0 || !fresh.trains(name, arch.blocks);
+                copy_encoder(&src.members[0], &model, copied)?;
                 s.freeze
             }
         };
@@ -349,6 +361,7 @@ fn train_all(
             val_rows: split.val.len(),
             test_rows: split.test.len(),
             bootstrap: boot,
+            reinit_top: if matches!(start, Start::Scratch) { 0 } else { s.reinit_top.min(arch.blocks) },
             fit: report,
             threads: tch::get_num_threads().max(1) as usize,
             device: format!("{:?}", s.device).to_lowercase(),
@@ -371,12 +384,13 @@ fn train_all(
     Ok(sur)
 }
 
-/// Copy `encoder.*` variables of `src` into `dst` (same architecture required).
-fn copy_encoder(src: &Model, dst: &Model) -> Result<(), SurrogateError> {
+/// Copy the `encoder.*` variables of `src` whose names pass `copied` into `dst` (same
+/// architecture required).
+fn copy_encoder(src: &Model, dst: &Model, copied: impl Fn(&str) -> bool) -> Result<(), SurrogateError> {
     let from = src.vs.variables();
     tch::no_grad(|| {
         for (name, t) in dst.vs.variables() {
-            if !name.starts_with("encoder.") {
+            if !name.starts_with("encoder.") || !copied(&name) {
                 continue;
             }
             let s =

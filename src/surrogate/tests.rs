@@ -230,6 +230,55 @@ fn freeze_heads_leaves_the_encoder_unchanged() {
 }
 
 #[test]
+fn reinit_top_replaces_the_top_blocks_and_keeps_the_rest() {
+    let base = pretrain(set_of(&synthetic(60)), &settings(2), &mut |_| {}).unwrap();
+    let mut s = settings(1);
+    s.freeze = Freeze::Heads; // the encoder stays as it was after copying
+    s.reinit_top = 1;
+    s.members = 2;
+    s.bootstrap = false;
+    let m = finetune(set_of(&steels(40)), Start::From { model: &base, name: "base".into() }, &s, &mut |_| {}).unwrap();
+    let before = base.members()[0].variables();
+    let (a, b) = (m.members()[0].variables(), m.members()[1].variables());
+    for name in ["encoder.elem.proj.weight", "encoder.frac.weight", "encoder.block0.qkv.weight"] {
+        assert_eq!(a[name], before[name], "{name} is copied");
+    }
+    for name in ["encoder.block1.qkv.weight", "encoder.block1.ff2.weight"] {
+        assert_ne!(a[name], before[name], "{name} is re-initialised");
+        assert_ne!(a[name], b[name], "{name}: each member draws its own");
+    }
+    assert_eq!(m.members()[0].card().training.as_ref().unwrap().reinit_top, 1, "the card records it");
+}
+
+#[test]
+fn l2sp_keeps_the_encoder_near_the_pretrained_weights() {
+    let base = pretrain(set_of(&synthetic(60)), &settings(2), &mut |_| {}).unwrap();
+    let data = set_of(&steels(40));
+    let before = base.members()[0].variables();
+    // squared distance of the fine-tuned encoder's trainable weights from the pretrained ones
+    let drift = |l2sp: f64| {
+        let mut s = settings(12);
+        s.train.l2sp = l2sp;
+        let m = finetune(data.clone(), Start::From { model: &base, name: "base".into() }, &s, &mut |_| {}).unwrap();
+        assert_eq!(m.card().training.as_ref().unwrap().settings.l2sp, l2sp, "the card records the strength");
+        let after = m.members()[0].variables();
+        let d: f64 = after
+            .iter()
+            .filter(|(n, t)| n.starts_with("encoder.") && t.requires_grad())
+            .map(|(n, t)| (t - &before[n]).square().sum(tch::Kind::Double).double_value(&[]))
+            .sum();
+        d
+    };
+    let (free, held) = (drift(0.0), drift(100.0));
+    assert!(free > 0.0, "fine-tuning moved nothing");
+    assert!(held < 0.1 * free, "L2-SP 100 drifted {held}, not far below the {free} without it");
+    let mut s = settings(1);
+    s.train.l2sp = -1.0;
+    let e = finetune(data, Start::From { model: &base, name: "base".into() }, &s, &mut |_| {}).err().unwrap();
+    assert!(e.to_string().contains("l2sp"), "{e}");
+}
+
+#[test]
 fn early_stopping_restores_the_best_epoch() {
     // Noise targets: the validation loss bottoms out early, then rises as the model memorises.
     let rows: Vec<(String, f64)> =

@@ -9,6 +9,8 @@
 //!
 //! Optimiser AdamW (decoupled weight decay) or SGD with Nesterov momentum 0.9; learning rate
 //! with linear warm-up then cosine decay to 1 % of the peak, per step; gradient-norm clipping;
+//! optionally L2-SP (`TrainSettings::l2sp`), a decay of the encoder's weights toward their
+//! values at the start of the fit (the pretrained ones when fine-tuning) instead of toward 0;
 //! early stopping on the validation loss (the training loss when there is no validation split)
 //! with the best epoch's weights restored at the end.
 use std::time::Instant;
@@ -65,11 +67,18 @@ pub struct TrainSettings {
     pub clip_norm: f64,
     /// Seed of weight initialisation, dropout and batch order.
     pub seed: u64,
+    /// L2-SP strength λ (0: off): after every step, each trainable `encoder.*` weight θ moves
+    /// toward its value θ₀ at the start of the fit by `lr · λ · (θ − θ₀)`, capped at the whole
+    /// way — weight decay toward the pretrained weights rather than toward zero (Li et al.
+    /// 2018, "Explicit inductive bias for transfer learning"). With Adam's roughly
+    /// `lr`-sized steps a weight settles within about `1/λ` of where it started.
+    #[serde(default)]
+    pub l2sp: f64,
 }
 
 impl Default for TrainSettings {
     /// 100 epochs of 128 rows, AdamW at 1e-3 with weight decay 1e-4, 5 % warm-up, MAE, patience
-    /// 20, clip 1.0, seed 0.
+    /// 20, clip 1.0, seed 0, no L2-SP.
     fn default() -> Self {
         TrainSettings {
             epochs: 100,
@@ -82,6 +91,7 @@ impl Default for TrainSettings {
             patience: 20,
             clip_norm: 1.0,
             seed: 0,
+            l2sp: 0.0,
         }
     }
 }
@@ -98,6 +108,9 @@ impl TrainSettings {
         }
         if !(self.weight_decay >= 0.0 && self.clip_norm >= 0.0 && (0.0..1.0).contains(&self.warmup)) {
             return bad("weight decay and clip norm must be ≥ 0, warm-up in [0, 1)");
+        }
+        if !(self.l2sp >= 0.0 && self.l2sp.is_finite()) {
+            return bad("l2sp must be ≥ 0");
         }
         Ok(())
     }
@@ -322,6 +335,21 @@ pub(crate) fn fit(
     let mut rows = train_rows.to_vec();
     let mut rep = FitReport { best_loss: f64::INFINITY, ..Default::default() };
     let mut best = snapshot(vs);
+    // (weight, its value at the start) for L2-SP
+    let anchor: Vec<(Tensor, Tensor)> = if s.l2sp > 0.0 {
+        let vars = vs.variables();
+        tch::no_grad(|| {
+            vars.into_iter()
+                .filter(|(n, t)| n.starts_with("encoder.") && t.requires_grad())
+                .map(|(_, t)| {
+                    let start = t.detach().copy();
+                    (t, start)
+                })
+                .collect()
+        })
+    } else {
+        Vec::new()
+    };
     let mut since_best = 0;
     let mut step = 0;
     for epoch in 1..=s.epochs {
@@ -329,7 +357,8 @@ pub(crate) fn fit(
         rows.shuffle(&mut crate::rng::stream(s.seed, "surrogate-epoch", epoch as u64));
         let (mut sum, mut n) = (0.0, 0usize);
         for chunk in rows.chunks(s.batch_size) {
-            opt.set_lr(lr_at(s, step, total));
+            let lr = lr_at(s, step, total);
+            opt.set_lr(lr);
             step += 1;
             let parts: Vec<Tensor> =
                 prep.losses(net, chunk, mode, s.loss).into_iter().flatten().map(|(l, c)| l / c).collect();
@@ -347,6 +376,16 @@ pub(crate) fn fit(
                 opt.clip_grad_norm(s.clip_norm);
             }
             opt.step();
+            if !anchor.is_empty() {
+                let pull = (lr * s.l2sp).min(1.0);
+                tch::no_grad(|| {
+                    for (w, start) in &anchor {
+                        let mut w = w.shallow_clone();
+                        let d = (&w - start) * pull;
+                        let _ = w.g_sub_(&d);
+                    }
+                });
+            }
             sum += value;
             n += 1;
         }
