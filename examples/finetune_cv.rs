@@ -94,6 +94,17 @@ struct Args {
 /// The network variants `--models` may name.
 const MODELS: &[&str] = &["ft", "scratch", "probe", "ft-desc", "scratch-desc"];
 
+impl Args {
+    /// Decimals printed for errors: 1 for MPa, 3 for the small units of the other sets.
+    fn digits(&self) -> usize {
+        if self.unit == "MPa" {
+            1
+        } else {
+            3
+        }
+    }
+}
+
 fn list<T: std::str::FromStr>(v: &str) -> Res<Vec<T>>
 where
     T::Err: std::fmt::Display,
@@ -422,7 +433,7 @@ struct Fold<'a> {
 fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, out: &mut Fold<'_>) -> Res<()> {
     let FoldData { k, pool, test, y } = *f;
     let (c, tried) = tune(pool, &v.cands, base, a)?;
-    let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.1}")).collect();
+    let t: Vec<String> = tried.iter().map(|(l, m)| format!("{l}: {m:.*}", a.digits())).collect();
     println!("fold {k} tuning {}: {} -> {}", v.key, t.join("; "), c.label());
     out.json.insert(format!("tuning_{}", v.key), serde_json::json!({"tried": tried, "chosen": c.label()}));
     let s = settings(&c, a.seed, 0.0, 1, a);
@@ -563,7 +574,7 @@ fn main() -> Res<()> {
         maes.push("Magpie + random forest", metrics::regression(&y, &fp).mae);
         let ym = ypool.iter().sum::<f64>() / ypool.len() as f64;
         maes.push("predict the training mean", metrics::regression(&y, &vec![ym; y.len()]).mae);
-        let row: Vec<String> = maes.rows.iter().map(|(n, t)| format!("{n} {:.1}", t[k])).collect();
+        let row: Vec<String> = maes.rows.iter().map(|(n, t)| format!("{n} {:.*}", a.digits(), t[k])).collect();
         println!("fold {k} ({:.0}s, ridge λ {lambda}): {}", tf.elapsed().as_secs_f64(), row.join(", "));
         let c: Vec<String> = cals
             .rows
@@ -592,8 +603,8 @@ fn main() -> Res<()> {
     println!("|---|---|---|");
     for (nm, t) in &maes.rows {
         let (m, s) = mean_sd(t);
-        let per: Vec<String> = t.iter().map(|v| format!("{v:.1}")).collect();
-        println!("| {nm} | {m:.1} ± {s:.1} | {} |", per.join(", "));
+        let per: Vec<String> = t.iter().map(|v| format!("{v:.*}", a.digits())).collect();
+        println!("| {nm} | {m:.*} ± {s:.*} | {} |", a.digits(), a.digits(), per.join(", "));
     }
     if !cals.rows.is_empty() {
         println!("\n| uncertainty | NLL | within 1σ | within 2σ |");

@@ -48,7 +48,10 @@ fn grow(
             // maximise the between-groups sum of squares ⇔ minimise the SSE
             let score = left * left / nl + (total - left) * (total - left) / nr;
             if best.is_none_or(|(s, _, _)| score > s) {
-                best = Some((score, f, 0.5 * (a + b)));
+                // the midpoint, unless a and b are so close that it rounds to b (then a, so
+                // that neither side is empty)
+                let mid = 0.5 * (a + b);
+                best = Some((score, f, if mid < b { mid } else { a }));
             }
         }
     }

@@ -186,7 +186,7 @@ fn read_freeze(r: &mut Reader, path: &str, v: &Value) -> Option<Freeze> {
 }
 
 fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<UncertaintySpec> {
-    let m = r.map(path, v, Some(&["method", "members"]))?;
+    let m = r.map(path, v, Some(&["method", "members", "bootstrap"]))?;
     let method = r
         .require(&m, "method", "ensemble or gp")
         .and_then(|x| r.word(&m.path("method"), x, &["ensemble", "gp"], "uncertainty method"))
@@ -195,7 +195,11 @@ fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<Uncertainty
         Some(x) => r.count_at_least(&m.path("members"), x, 2)?,
         None => 5,
     };
-    Some(UncertaintySpec { method: method?, members })
+    let bootstrap = match m.get("bootstrap") {
+        Some(x) => r.boolean(&m.path("bootstrap"), x)?,
+        None => true,
+    };
+    Some(UncertaintySpec { method: method?, members, bootstrap })
 }
 
 /// Reads `optimizer` (absent: every default). `objectives` is the number of objectives,

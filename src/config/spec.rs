@@ -242,6 +242,9 @@ pub struct UncertaintySpec {
     pub method: UncertaintyMethod,
     /// Ensemble members (`members`, default 5, ≥ 2; ignored by `gp`).
     pub members: usize,
+    /// Ensemble members train on bootstrap resamples of the training split (`bootstrap`,
+    /// default true); false: on the same rows, differing only by seed.
+    pub bootstrap: bool,
 }
 
 /// Uncertainty methods.
