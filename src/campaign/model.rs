@@ -221,7 +221,7 @@ fn fit_settings(s: &SurrogateSpec, seed: u64, dev: surrogate::Device) -> FitSett
         freeze,
         dropout: Some(f.dropout),
         members,
-        bootstrap: s.uncertainty.is_none_or(|u| u.bootstrap),
+        bootstrap: s.uncertainty.is_some_and(|u| u.bootstrap),
         device: dev,
         descriptors: DescriptorSettings::of(match f.descriptors {
             Descriptors::None => DescriptorSet::None,

@@ -197,7 +197,7 @@ fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<Uncertainty
     };
     let bootstrap = match m.get("bootstrap") {
         Some(x) => r.boolean(&m.path("bootstrap"), x)?,
-        None => true,
+        None => false,
     };
     Some(UncertaintySpec { method: method?, members, bootstrap })
 }

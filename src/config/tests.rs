@@ -159,7 +159,7 @@ fn product_example_parses_into_the_expected_spec() {
                 early_stopping: Some(EarlyStopping { patience: 30 }),
                 descriptors: Descriptors::None,
             },
-            uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5, bootstrap: true }),
+            uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5, bootstrap: false }),
             device: Device::Cpu,
             retrain_every: None,
         }),
@@ -588,14 +588,14 @@ fn retrain_every_needs_a_trained_model_and_measurements() {
 }
 
 #[test]
-fn ensemble_members_resample_by_bootstrap_unless_told_not_to() {
+fn ensemble_members_resample_by_bootstrap_only_when_told_to() {
     let dir = product_dir();
     let with = |u: &str| {
         BASE.replace("budget:", &format!("surrogate: {{pretrained: surrogates/base, uncertainty: {u}}}\nbudget:"))
     };
     let u = |yaml: &str| parse_str(yaml, "c.yaml", dir.path()).unwrap().surrogate.unwrap().uncertainty.unwrap();
-    assert!(u(&with("{method: ensemble}")).bootstrap, "bootstrap by default");
-    assert!(!u(&with("{method: ensemble, members: 3, bootstrap: false}")).bootstrap);
+    assert!(!u(&with("{method: ensemble}")).bootstrap, "the same rows by default");
+    assert!(u(&with("{method: ensemble, members: 3, bootstrap: true}")).bootstrap);
     let d = parse_str(&with("{method: ensemble, bootstrap: maybe}"), "c.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "surrogate.uncertainty.bootstrap").expected.is_some(), "{d:#?}");
 }

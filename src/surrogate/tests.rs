@@ -271,7 +271,7 @@ fn l2sp_keeps_the_encoder_near_the_pretrained_weights() {
     };
     let (free, held) = (drift(0.0), drift(100.0));
     assert!(free > 0.0, "fine-tuning moved nothing");
-    assert!(held < 0.1 * free, "L2-SP 100 drifted {held}, not far below the {free} without it");
+    assert!(held < 0.25 * free, "L2-SP 100 drifted {held}, not far below the {free} without it");
     let mut s = settings(1);
     s.train.l2sp = -1.0;
     let e = finetune(data, Start::From { model: &base, name: "base".into() }, &s, &mut |_| {}).err().unwrap();
