@@ -59,7 +59,7 @@ pub struct FinetuneArgs {
     #[arg(long)]
     no_recalibrate: bool,
     /// Ensemble members train on bootstrap resamples of the training split. Off by default:
-    /// members on the same rows, differing by seed, were 10–19 MPa more accurate on the
+    /// members on the same rows, differing by seed, were 12–13 MPa more accurate on the
     /// steels (experiments/finetune-steels, round 4).
     #[arg(long)]
     bootstrap: bool,

@@ -243,7 +243,7 @@ pub struct UncertaintySpec {
     /// Ensemble members (`members`, default 5, ≥ 2; ignored by `gp`).
     pub members: usize,
     /// Ensemble members train on bootstrap resamples of the training split (`bootstrap`,
-    /// default false: on the same rows, differing only by seed — resampling cost 10–19 MPa on
+    /// default false: on the same rows, differing only by seed — resampling cost 12–13 MPa on
     /// the steels, `experiments/finetune-steels` round 4).
     pub bootstrap: bool,
 }

@@ -7,7 +7,7 @@
 //! ([`FitSettings::descriptors`]), a fresh descriptor branch (see `descriptors`), and trains
 //! with a [`Freeze`] strategy (which never freezes the fresh branches). With `members > 1` it trains a deep ensemble: member `k` uses seed
 //! `seed + k` on the whole training split, or with `bootstrap` on a bootstrap resample of it
-//! (off by default: resampling cost 10–19 MPa on the steels, `experiments/finetune-steels`).
+//! (off by default: resampling cost 12–13 MPa on the steels, `experiments/finetune-steels`).
 //!
 //! A **linear probe** ([`linear_probe`]) freezes a checkpoint's encoder and trains a fresh
 //! linear head: the baseline that shows what the pretrained representation alone is worth.
