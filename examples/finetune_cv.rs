@@ -442,7 +442,7 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     if !v.uncertainty {
         return Ok(());
     }
-    attach_embedding_gp(&mut m, pool, &s, false)?;
+    attach_embedding_gp(&mut m, pool, &s, false, GpMean::Network)?;
     let (_, c_raw) = scores(&m, test, y)?;
     recalibrate_on_validation(&mut m, pool, &s)?;
     let (_, c_rec) = scores(&m, test, y)?;

@@ -86,6 +86,26 @@ fn finetune_with_a_gp_on_the_embedding_predicts_and_evaluates_a_std() {
     let o = crucible(d, &both);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("choose one method"), "{}", text(&o));
+    // --gp-mean gp: the same network and GP, the mean taken from the GP
+    let mut gpm = args.clone();
+    gpm[8] = "m3";
+    gpm.extend(["--gp-mean", "gp"]);
+    ok(d, &gpm);
+    let card = std::fs::read_to_string(d.join("m3/card.yaml")).unwrap();
+    assert!(card.contains("mean: gp"), "{card}");
+    ok(d, &["predict", "--model", "m3", "--data", &data, "--out", "g.csv"]);
+    let (net, gpmean) = (column("p.csv", "y_mean"), column("g.csv", "y_mean"));
+    let moved = net.iter().zip(&gpmean).filter(|(a, b)| matches!((a, b), (Some(a), Some(b)) if (a - b).abs() > 1e-6));
+    assert!(moved.count() > 100, "the GP's mean replaces the network's");
+    // the same GP std, scaled by a calibration factor fitted to the GP mean's residuals
+    let (a, b) = (column("p.csv", "y_std"), column("g.csv", "y_std"));
+    let ratios: Vec<f64> = a.iter().zip(&b).filter_map(|(x, y)| Some(y.as_ref()? / x.as_ref()?)).collect();
+    assert!(ratios.len() > 100 && ratios.iter().all(|r| (r - ratios[0]).abs() < 1e-6 * ratios[0]), "{ratios:?}");
+    let mut no_gp = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "m4"];
+    no_gp.extend(["--gp-mean", "gp"]);
+    let o = crucible(d, &no_gp);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--gp-mean gp needs --uncertainty gp"), "{}", text(&o));
 }
 
 #[test]

@@ -317,7 +317,8 @@ pub fn train(
     // watched, never trained on): raw ensemble spreads and GP posteriors are over-confident
     // (experiments/finetune-steels).
     if s.uncertainty.is_some_and(|u| u.method == UncertaintyMethod::Gp) {
-        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true).map_err(model_err)?;
+        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true, surrogate::GpMean::Network)
+            .map_err(model_err)?;
     } else if settings.members > 1 {
         surrogate::fit::recalibrate_on_validation(&mut net, &data, &settings).map_err(model_err)?;
     }

@@ -5,8 +5,8 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
 use crucible::surrogate::{
-    self, DescriptorSet, DescriptorSettings, FitSettings, Freeze, KindChoice, NeuralSurrogate, Start, TaskRequest,
-    TaskSource, TrainingSet,
+    self, DescriptorSet, DescriptorSettings, FitSettings, Freeze, GpMean, KindChoice, NeuralSurrogate, Start,
+    TaskRequest, TaskSource, TrainingSet,
 };
 
 use super::pretrain::{print_data_report, print_epoch, report_error, save, TorchArgs, TrainArgs};
@@ -58,6 +58,12 @@ pub struct FinetuneArgs {
     /// calibrated there; the card records the factor).
     #[arg(long)]
     no_recalibrate: bool,
+    /// With --uncertainty gp, where the predicted mean comes from: network (default; the GP
+    /// gives only the std) or gp (the GP's posterior mean, which was the more accurate on bulk
+    /// and shear moduli and on steels with a descriptor branch, and level elsewhere:
+    /// experiments/transfer-small-data, experiments/finetune-steels round 4).
+    #[arg(long, default_value = "network")]
+    gp_mean: String,
     /// Ensemble members train on bootstrap resamples of the training split. Off by default:
     /// members on the same rows, differing by seed, were 12–13 MPa more accurate on the
     /// steels (experiments/finetune-steels, round 4).
@@ -102,6 +108,12 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
             bail!("--uncertainty {} with --ensemble {n}: choose one method", a.uncertainty.as_deref().unwrap_or(""))
         }
         (Some(o), _) => bail!("--uncertainty {o}: expected ensemble, gp or none"),
+    };
+    let gp_mean = match (a.gp_mean.as_str(), gp) {
+        ("network", _) => GpMean::Network,
+        ("gp", true) => GpMean::Gp,
+        ("gp", false) => bail!("--gp-mean gp needs --uncertainty gp (there is no GP to take the mean from)"),
+        (o, _) => bail!("--gp-mean {o}: expected network or gp"),
     };
     let source = if a.from == "scratch" { None } else { Some(NeuralSurrogate::load(a.from.as_ref(), device)?) };
     if source.is_none() && freeze != Freeze::None {
@@ -158,7 +170,7 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
     let gp_data = held.as_ref().filter(|_| gp);
     let mut model = surrogate::finetune(set, start, &s, &mut |p| print_epoch(p, v, 10))?;
     if let Some(data) = gp_data {
-        surrogate::fit::attach_embedding_gp(&mut model, data, &s, !a.no_recalibrate)?;
+        surrogate::fit::attach_embedding_gp(&mut model, data, &s, !a.no_recalibrate, gp_mean)?;
         if let (Some(r), true) = (model.card().uncertainty.as_ref().and_then(|u| u.gp.as_ref()), v != Verbosity::Quiet)
         {
             for t in &r.tasks {

@@ -21,7 +21,7 @@ fn descriptor_branch_survives_save_and_load_single_gp_and_ensemble() {
         let train = set_of(&data);
         let mut m = finetune(train.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
         if members == 1 {
-            attach_embedding_gp(&mut m, &train, &s, true).unwrap();
+            attach_embedding_gp(&mut m, &train, &s, true, super::GpMean::Network).unwrap();
         }
         let spec = m.card().descriptors.clone().expect("the card records the branch");
         assert_eq!(spec.set, set);

@@ -29,6 +29,7 @@ use super::model::{Model, ModelInputs, NeuralSurrogate, Predictions};
 use super::network::Mode;
 use super::split::{bootstrap, Split, SplitSpec};
 use super::train::{fit, EpochReport, Prepared, Rows, TrainSettings};
+use super::uncertainty::GpMean;
 use super::SurrogateError;
 use crate::chem::ELEMENTS;
 
@@ -199,20 +200,23 @@ pub fn fit_split(data: &TrainingSet, s: &FitSettings) -> Result<Split, Surrogate
 }
 
 /// Fit a GP on `model`'s embedding (the second uncertainty method) to the training split of
-/// `data` — the rows `model` was fitted on with settings `s` ([`fit_split`]) — then, when
-/// `recalibrate` and there is a validation split, scale its std to be calibrated on the
-/// validation rows ([`NeuralSurrogate::recalibrate_std`]). Test rows stay out of both, and
-/// the card's held-out metrics are recomputed with the new std. Seeded by `s.train.seed`.
+/// `data` — the rows `model` was fitted on with settings `s` ([`fit_split`]) — with the
+/// predicted mean from `mean` (the network's, or the GP's), then, when `recalibrate` and there
+/// is a validation split, scale its std to be calibrated on the validation rows
+/// ([`NeuralSurrogate::recalibrate_std`]). Test rows stay out of both, and the card's held-out
+/// metrics are recomputed with the new mean and std. Seeded by `s.train.seed`.
 pub fn attach_embedding_gp(
     model: &mut NeuralSurrogate,
     data: &TrainingSet,
     s: &FitSettings,
     recalibrate: bool,
+    mean: GpMean,
 ) -> Result<(), SurrogateError> {
     let split = fit_split(data, s)?;
     let x = inputs_for(data, &split.train);
     let targets = targets_for(data, model, &split.train)?;
     model.fit_embedding_gp(&x, &targets, s.train.seed)?;
+    model.set_gp_mean(mean);
     if recalibrate {
         recalibrate_on_validation(model, data, s)?;
     }

@@ -404,7 +404,7 @@ fn gp_on_the_embedding_gives_a_std_and_survives_save_and_load() {
     let mut m = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
     assert_eq!(m.uncertainty_method(), "none");
     assert!(m.predict(&inputs(&["FeNi"])).unwrap().std.is_none());
-    super::fit::attach_embedding_gp(&mut m, &set, &s, false).unwrap();
+    super::fit::attach_embedding_gp(&mut m, &set, &s, false, super::GpMean::Network).unwrap();
     assert_eq!(m.uncertainty_method(), "gp");
     let rec = m.card().uncertainty.as_ref().unwrap().gp.as_ref().unwrap();
     assert_eq!(rec.tasks[0].rows, super::fit::fit_split(&set, &s).unwrap().train.len(), "training rows only");
@@ -489,7 +489,7 @@ fn gp_on_the_embedding_takes_the_processing_inputs_too() {
     let set = TrainingSet::build(&[source(t, "y", KindChoice::Auto)]).unwrap();
     let s = settings(10);
     let mut m = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
-    super::fit::attach_embedding_gp(&mut m, &set, &s, true).unwrap();
+    super::fit::attach_embedding_gp(&mut m, &set, &s, true, super::GpMean::Network).unwrap();
     let rec = m.card().uncertainty.clone().unwrap();
     let g = &rec.gp.as_ref().unwrap().tasks[0];
     assert_eq!((g.inputs, g.embedding_width), (1, 32 + 8), "temp appended; embedding = 2·d_model + branch");
