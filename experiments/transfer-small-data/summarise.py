@@ -55,12 +55,30 @@ def table(title, fs, arms):
         print(f"| {k} | {msd(v)} | {diff(v, rf)} | {diff(v, sc)} |")
 
 
+def descriptor_table(name, unit, ens, desc):
+    """The fine-tuned network and ensemble with the Magpie + fractions descriptor branch against
+    the same without it (same folds)."""
+    if len(desc) != len(ens) or not desc:
+        return
+    print(f"\n{name}, fine-tuned ensembles of 5 with the Magpie + fractions branch, MAE in {unit} ({len(desc)} folds)\n")
+    print("| model | MAE | − random forest | − the same without the branch |")
+    print("|---|---|---|---|")
+    rf = [f["Magpie + random forest"] for f in ens]
+    pairs = [("fine-tuned + descriptors", "fine-tuned from base"),
+             ("fine-tuned + descriptors, deep ensemble", "fine-tuned from base, deep ensemble")]
+    for k, without in pairs:
+        v = [f[k] for f in desc]
+        print(f"| {k} | {msd(v)} | {diff(v, rf)} | {diff(v, [f[without] for f in ens])} |")
+
+
 def main():
     for name, unit in SETS:
         single = [RESULTS / f"{name}.json", RESULTS / f"{name}-seed1.json", RESULTS / f"{name}-seed2.json"]
         table(f"{name}, single networks, MAE in {unit}", folds(single), SINGLE)
         ens = [RESULTS / f"{name}-ensembles.json", RESULTS / f"{name}-ensembles-seed1.json", RESULTS / f"{name}-ensembles-seed2.json"]
         table(f"{name}, ensembles of 5 (seeds), MAE in {unit}", folds(ens), ENSEMBLE)
+        desc = [RESULTS / f"{name}-desc-ensembles.json"] + [RESULTS / f"{name}-desc-ensembles-seed{s}.json" for s in (1, 2)]
+        descriptor_table(name, unit, folds(ens), folds(desc))
 
 
 if __name__ == "__main__":
