@@ -24,6 +24,9 @@
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
 //!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--unit MPa]
 //! ```
+//! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
+//! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
+//! and the probe start from the first.
 //! `--l2sp` lists the L2-SP strengths tried for the fine-tuned variants (decay toward the
 //! pretrained weights, `TrainSettings::l2sp`), `--reinit` the numbers of top attention blocks
 //! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the ensemble members
@@ -481,7 +484,14 @@ fn main() -> Res<()> {
     let table =
         read_labeled(&a.data, &DatasetColumns { formula: "formula", targets: &targets, inputs: InputColumns::None })?;
     let n = table.formulas.len();
-    let base = NeuralSurrogate::load(&a.base, Device::Cpu)?;
+    // several checkpoints, comma-separated: pooled, so ensemble member k starts from base k mod n
+    let bases: Vec<NeuralSurrogate> = a
+        .base
+        .to_string_lossy()
+        .split(',')
+        .map(|b| NeuralSurrogate::load(std::path::Path::new(b), Device::Cpu))
+        .collect::<Result<_, _>>()?;
+    let base = NeuralSurrogate::pool(bases)?;
     println!("{}: {n} rows; base {}; {} folds, seed {}", a.data.display(), a.base.display(), a.folds, a.seed);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut crucible::rng::stream(a.seed, "cv-folds", 0));

@@ -151,7 +151,9 @@ impl Default for FitSettings {
 pub enum Start<'a> {
     /// A fresh network.
     Scratch,
-    /// The encoder of a trained model (member 0 of an ensemble); `name` is recorded in the card.
+    /// The encoder of a trained model; `name` is recorded in the card. From an ensemble
+    /// (e.g. [`NeuralSurrogate::pool`] of independently pretrained checkpoints), member `k`
+    /// starts from source member `k mod n`.
     From {
         /// The checkpoint.
         model: &'a NeuralSurrogate,
@@ -341,7 +343,7 @@ fn train_all(
             Start::From { model: src, .. } => {
                 let fresh = Freeze::TopBlocks(reinit_top);
                 let copied = |name: &str| reinit_top == 0 || !fresh.trains(name, arch.blocks);
-                copy_encoder(&src.members[0], &model, copied)?;
+                copy_encoder(&src.members[k % src.members.len()], &model, copied)?;
                 s.freeze
             }
         };
@@ -355,7 +357,9 @@ fn train_all(
         let report = fit(&model.net, &model.vs, &prep, &Rows { train: &rows, val: &split.val }, &train, mode, &mut cb)?;
         let (from, from_sha256) = match &start {
             Start::Scratch => ("scratch".to_string(), None),
-            Start::From { model, name } => (name.clone(), model.members[0].card.weights_sha256.clone()),
+            Start::From { model, name } => {
+                (name.clone(), model.members[k % model.members.len()].card.weights_sha256.clone())
+            }
         };
         model.card.training = Some(TrainingRecord {
             stage: stage.to_string(),

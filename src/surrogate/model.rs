@@ -244,6 +244,30 @@ impl NeuralSurrogate {
         NeuralSurrogate { card, members, gp: None }
     }
 
+    /// Several trained models as one ensemble, e.g. encoders pretrained with different seeds
+    /// as the starting point of a fine-tuned ensemble (member `k` fine-tunes from member
+    /// `k mod n`). Every member must have the same architecture, tasks and inputs.
+    pub fn pool(sources: Vec<NeuralSurrogate>) -> Result<NeuralSurrogate, SurrogateError> {
+        let members: Vec<Model> = sources.into_iter().flat_map(|s| s.members).collect();
+        let Some(first) = members.first() else {
+            return Err(SurrogateError::Settings("no models to pool".into()));
+        };
+        let names = |c: &ModelCard| c.tasks.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        let (arch, tasks, inputs) = (first.card.architecture.clone(), names(&first.card), first.card.inputs.len());
+        for (i, m) in members.iter().enumerate().skip(1) {
+            if m.card.architecture != arch || names(&m.card) != tasks || m.card.inputs.len() != inputs {
+                return Err(SurrogateError::Architecture(format!(
+                    "model {i} of the pool differs from model 0 in architecture, tasks or inputs"
+                )));
+            }
+        }
+        Ok(if members.len() == 1 {
+            NeuralSurrogate::single(members.into_iter().next().expect("one model"))
+        } else {
+            NeuralSurrogate::ensemble(members)
+        })
+    }
+
     /// The directory's card (for an ensemble: tasks and inputs of member 0, ensemble metrics).
     pub fn card(&self) -> &ModelCard {
         &self.card

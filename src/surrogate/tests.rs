@@ -251,6 +251,37 @@ fn reinit_top_replaces_the_top_blocks_and_keeps_the_rest() {
 }
 
 #[test]
+fn an_ensemble_fine_tuned_from_a_pool_starts_each_member_from_its_own_source() {
+    let pre = |seed: u64| {
+        let mut s = settings(2);
+        s.train.seed = seed;
+        pretrain(set_of(&synthetic(60)), &s, &mut |_| {}).unwrap()
+    };
+    let pool = NeuralSurrogate::pool(vec![pre(1), pre(2)]).unwrap();
+    assert_eq!(pool.members().len(), 2);
+    let mut s = settings(1);
+    s.freeze = Freeze::Heads; // encoders stay as copied
+    s.members = 3;
+    let m = finetune(set_of(&steels(40)), Start::From { model: &pool, name: "pool".into() }, &s, &mut |_| {}).unwrap();
+    let name = "encoder.block0.qkv.weight";
+    let src: Vec<Tensor> = pool.members().iter().map(|p| p.variables()[name].shallow_clone()).collect();
+    assert_ne!(src[0], src[1], "the two sources differ");
+    for (k, member) in m.members().iter().enumerate() {
+        assert_eq!(member.variables()[name], src[k % 2], "member {k} starts from source {}", k % 2);
+        let rec = member.card().training.as_ref().unwrap();
+        assert_eq!(rec.from_sha256, pool.members()[k % 2].card().weights_sha256, "member {k}'s card names its source");
+    }
+    let other = pretrain(
+        set_of(&synthetic(60)),
+        &FitSettings { architecture: Architecture { d_model: 8, ..tiny() }, ..settings(1) },
+        &mut |_| {},
+    )
+    .unwrap();
+    let e = NeuralSurrogate::pool(vec![pre(1), other]).err().unwrap();
+    assert!(e.to_string().contains("model 1 of the pool differs"), "{e}");
+}
+
+#[test]
 fn l2sp_keeps_the_encoder_near_the_pretrained_weights() {
     let base = pretrain(set_of(&synthetic(60)), &settings(2), &mut |_| {}).unwrap();
     let data = set_of(&steels(40));
