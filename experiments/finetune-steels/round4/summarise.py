@@ -31,6 +31,7 @@ ARMS = [
     ("fine-tuned, all 3 blocks re-initialised, ensemble of 5 (seeds)", HERE / "reinit3-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
     ("fine-tuned + Magpie + fractions, ensemble of 5 (seeds)", HERE / "desc-mf-ens-seed{s}.json", "fine-tuned + descriptors, deep ensemble"),
     ("from scratch + Magpie + fractions, ensemble of 5 (seeds)", HERE / "desc-mf-ens-seed{s}.json", "from scratch + descriptors, deep ensemble"),
+    ("fine-tuned from 3 encoders pretrained with different seeds, ensemble of 5 (seeds)", HERE / "pool3-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
     ("Magpie random forest", BASE / "steels-base{s}.json", "Magpie + random forest"),
 ]
 
@@ -81,6 +82,7 @@ CALIBRATION = [
     ("fine-tuned, ensemble of 5 (bootstrap)", "ens-boot-seed{s}.json", "fine-tuned from base: ensemble"),
     ("from scratch, ensemble of 5 (bootstrap)", "ens-boot-seed{s}.json", "from scratch: ensemble"),
     ("fine-tuned + Magpie + fractions, ensemble of 5 (seeds)", "desc-mf-ens-seed{s}.json", "fine-tuned + descriptors: ensemble"),
+    ("fine-tuned from 3 pretraining seeds, ensemble of 5 (seeds)", "pool3-ens-seed{s}.json", "fine-tuned from base: ensemble"),
     ("from scratch + Magpie + fractions, ensemble of 5 (seeds)", "desc-mf-ens-seed{s}.json", "from scratch + descriptors: ensemble"),
 ]
 
