@@ -32,6 +32,7 @@ ARMS = [
     ("fine-tuned + Magpie + fractions, ensemble of 5 (seeds)", HERE / "desc-mf-ens-seed{s}.json", "fine-tuned + descriptors, deep ensemble"),
     ("from scratch + Magpie + fractions, ensemble of 5 (seeds)", HERE / "desc-mf-ens-seed{s}.json", "from scratch + descriptors, deep ensemble"),
     ("fine-tuned from 3 encoders pretrained with different seeds, ensemble of 5 (seeds)", HERE / "pool3-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
+    ("fine-tuned from 3 encoders + Magpie + fractions, ensemble of 5 (seeds)", HERE / "pool3-desc-mf-ens-seed{s}.json", "fine-tuned + descriptors, deep ensemble"),
     ("Magpie random forest", BASE / "steels-base{s}.json", "Magpie + random forest"),
 ]
 
@@ -83,6 +84,7 @@ CALIBRATION = [
     ("from scratch, ensemble of 5 (bootstrap)", "ens-boot-seed{s}.json", "from scratch: ensemble"),
     ("fine-tuned + Magpie + fractions, ensemble of 5 (seeds)", "desc-mf-ens-seed{s}.json", "fine-tuned + descriptors: ensemble"),
     ("fine-tuned from 3 pretraining seeds, ensemble of 5 (seeds)", "pool3-ens-seed{s}.json", "fine-tuned from base: ensemble"),
+    ("fine-tuned from 3 pretraining seeds + Magpie + fractions, ensemble of 5 (seeds)", "pool3-desc-mf-ens-seed{s}.json", "fine-tuned + descriptors: ensemble"),
     ("from scratch + Magpie + fractions, ensemble of 5 (seeds)", "desc-mf-ens-seed{s}.json", "from scratch + descriptors: ensemble"),
 ]
 
