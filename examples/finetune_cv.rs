@@ -29,9 +29,9 @@
 //! and the probe start from the first.
 //! `--l2sp` lists the L2-SP strengths tried for the fine-tuned variants (decay toward the
 //! pretrained weights, `TrainSettings::l2sp`), `--reinit` the numbers of top attention blocks
-//! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the ensemble members
-//! on the same rows (seeds differ). A variant with a single candidate is not tuned: it
-//! trains once per fold, on the fold's training part.
+//! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the
+//! ensemble members on the same rows (seeds differ). A variant with a single candidate is not
+//! tuned: it trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
 //! cheap); the `--desc-*` grids are those of the two descriptor-branch variants (the set of
 //! descriptors is tuned like a hyperparameter when `--desc-sets` lists several).
@@ -497,21 +497,20 @@ fn main() -> Res<()> {
     order.shuffle(&mut crucible::rng::stream(a.seed, "cv-folds", 0));
     let (l2sps, reinits): (&[f64], &[usize]) = (&a.l2sps, &a.reinits);
     let grid = |kind: Kind, lrs: &[f64], wds: &[f64], descs: &[DescriptorSet]| -> Vec<Candidate> {
-        descs
-            .iter()
-            .flat_map(|&desc| {
-                lrs.iter().flat_map(move |&lr| {
-                    wds.iter().flat_map(move |&wd| {
-                        let ft = matches!(kind, Kind::FineTuned(_));
-                        let l2sps: &[f64] = if ft { l2sps } else { &[0.0] };
-                        let reinits: &[usize] = if ft { reinits } else { &[0] };
-                        l2sps.iter().flat_map(move |&l2sp| {
-                            reinits.iter().map(move |&reinit| Candidate { kind, lr, wd, desc, l2sp, reinit })
-                        })
-                    })
-                })
-            })
-            .collect()
+        // L2-SP and re-initialised blocks only apply when fine-tuning from a checkpoint
+        let (l2sps, reinits): (&[f64], &[usize]) =
+            if matches!(kind, Kind::FineTuned(_)) { (l2sps, reinits) } else { (&[0.0], &[0]) };
+        let mut cands = Vec::new();
+        for &desc in descs {
+            for &lr in lrs {
+                for &wd in wds {
+                    for &l2sp in l2sps {
+                        cands.extend(reinits.iter().map(|&reinit| Candidate { kind, lr, wd, desc, l2sp, reinit }));
+                    }
+                }
+            }
+        }
+        cands
     };
     let none = [DescriptorSet::None];
     let all_variants = [

@@ -147,6 +147,18 @@ def cpu_and_wall(name):
     return cpu, wall
 
 
+def ratio(a, b):
+    """Median of `a` over median of `b`, or a dash when either was not run."""
+    return f"{st.median(a) / st.median(b):.2f}" if a and b else "–"
+
+
+def wall_medians(wall):
+    """The wall-clock medians of every configuration that was run, on one line."""
+    return "; ".join(
+        f"{i} n={n} q={q}: {st.median(wall[(i, n, q)]):.2f} s"
+        for i in ("crucible", "botorch") for n in (50, 200, 1000) for q in (1, 4) if wall[(i, n, q)])
+
+
 def timing_v2():
     """After the screened fits (timing_v2.csv: both sides run back to back)."""
     cpu, wall = cpu_and_wall("timing_v2.csv")
@@ -158,13 +170,9 @@ def timing_v2():
     for n in (50, 200, 1000):
         for q in (1, 4):
             c, b = ("crucible", n, q), ("botorch", n, q)
-            ratio = f"{st.median(cpu[c]) / st.median(cpu[b]):.2f}" if cpu[c] and cpu[b] else "–"
-            was = f"{st.median(old[c]) / st.median(old[b]):.2f}" if old[c] and old[b] else "–"
-            vs_old = f"{st.median(cpu[c]) / st.median(old[b]):.2f}" if cpu[c] and old[b] else "–"
-            print(f"| {n} | {q} | {med(cpu, c)} | {med(cpu, b)} | {ratio} | {vs_old} | {was} |")
-    print("\nCPU seconds, median over the repetitions. Wall-clock medians: " + "; ".join(
-        f"{i} n={n} q={q}: {st.median(wall[(i, n, q)]):.2f} s"
-        for i in ("crucible", "botorch") for n in (50, 200, 1000) for q in (1, 4) if wall[(i, n, q)]))
+            print(f"| {n} | {q} | {med(cpu, c)} | {med(cpu, b)} | {ratio(cpu[c], cpu[b])} "
+                  f"| {ratio(cpu[c], old[b])} | {ratio(old[c], old[b])} |")
+    print("\nCPU seconds, median over the repetitions. Wall-clock medians: " + wall_medians(wall))
 
 
 def timing():
@@ -176,13 +184,10 @@ def timing():
     for n in (50, 200, 1000):
         for q in (1, 4):
             c, b = ("crucible", n, q), ("botorch", n, q)
-            ratio = f"{st.median(cpu[c]) / st.median(cpu[b]):.2f}" if cpu[c] and cpu[b] else "–"
             before = f"{med(('crucible-before', n, q))} / {med(('crucible-opt3-before', n, q))}"
-            print(f"| {n} | {q} | {med(c)} | {med(b)} | {ratio} | {before} |")
+            print(f"| {n} | {q} | {med(c)} | {med(b)} | {ratio(cpu[c], cpu[b])} | {before} |")
     print("\nCPU seconds, median over the repetitions. Wall-clock medians (shared machine, inflated ")
-    print("by other processes): " + "; ".join(
-        f"{i} n={n} q={q}: {st.median(wall[(i, n, q)]):.2f} s"
-        for i in ("crucible", "botorch") for n in (50, 200, 1000) for q in (1, 4) if wall[(i, n, q)]))
+    print("by other processes): " + wall_medians(wall))
 
 
 if __name__ == "__main__":
