@@ -201,3 +201,44 @@ fn finetune_with_a_descriptor_branch_predicts_and_evaluates() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--descriptors") && text(&o).contains("descriptors 'magpi'"), "{}", text(&o));
 }
+
+#[test]
+fn pretrain_weights_tasks_and_reports_each_tasks_validation_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = alloys(d, 120);
+    // a second, smaller task on the first 40 rows: a 0/1 label
+    let body = std::fs::read_to_string(&data).unwrap();
+    let cls: Vec<String> = body
+        .lines()
+        .take(41)
+        .enumerate()
+        .map(|(i, l)| match (i, l.rsplit_once(',')) {
+            (0, _) => "formula,target".to_string(),
+            (_, Some((f, y))) => format!("{f},{}", (y.parse::<f64>().unwrap() > 2.5) as u8),
+            _ => unreachable!(),
+        })
+        .collect();
+    let small = write(d, "small.csv", &(cls.join("\n") + "\n")).display().to_string();
+    let spec = format!("{data}:y");
+    let tiny = ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ff-dim", "32", "--head-hidden", "16"];
+    let mut pre = vec!["pretrain", "--data", &spec, &small, "--out", "base", "--epochs", "3", "--threads", "1"];
+    pre.extend(tiny);
+    pre.extend(["--task-weight", "small=0.25"]);
+    let t = ok(d, &pre);
+    assert!(t.contains("validation loss per task at the kept epoch"), "{t}");
+    for task in ["y", "small"] {
+        assert!(t.lines().any(|l| l.starts_with(&format!("  {task} ")) && l.contains(", epoch ")), "{task}: {t}");
+    }
+    let card = std::fs::read_to_string(d.join("base/card.yaml")).unwrap();
+    assert!(card.contains("task_weights:") && card.contains("- 0.25"), "{card}");
+    assert!(card.contains("val_task_losses:"), "{card}");
+    // a name that is not a task, and a negative weight, are refused before any training
+    for (w, msg) in [("smal=1", "no task 'smal' (tasks: y, small)"), ("small=-1", "must be a number ≥ 0")] {
+        *pre.last_mut().unwrap() = w;
+        let o = crucible(d, &pre);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(msg), "{w}: {}", text(&o));
+        assert!(!text(&o).contains("epoch "), "{w}: trained before refusing: {}", text(&o));
+    }
+}

@@ -104,6 +104,7 @@ impl TrainArgs {
             clip_norm: self.clip_norm,
             seed: self.seed,
             l2sp: 0.0,
+            task_weights: Vec::new(),
         };
         Ok((s, self.val_frac.unwrap_or(d.4), self.test_frac.unwrap_or(d.5)))
     }
@@ -147,6 +148,11 @@ pub struct PretrainArgs {
     /// Learn element embeddings from scratch instead of projecting mat2vec.
     #[arg(long)]
     learned_elements: bool,
+    /// Weight of one task's loss, NAME=W (repeatable; default 1 each). It scales the task in the
+    /// training loss and in the validation loss that early stopping watches: a small task whose
+    /// validation loss rises early can otherwise stop the run before the large tasks have trained.
+    #[arg(long = "task-weight", value_name = "NAME=W")]
+    task_weights: Vec<String>,
     #[command(flatten)]
     train: TrainArgs,
     #[command(flatten)]
@@ -288,7 +294,8 @@ fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
     }
     let set = TrainingSet::build(&sources)?;
     print_data_report(&set, v);
-    let (train, val_frac, test_frac) = a.train.settings((30, 1e-3, 256, 5, 0.05, 0.1))?;
+    let (mut train, val_frac, test_frac) = a.train.settings((30, 1e-3, 256, 5, 0.05, 0.1))?;
+    train.task_weights = task_weights(&a.task_weights, &set)?;
     let architecture = Architecture {
         d_model: a.d_model,
         heads: a.heads,
@@ -318,7 +325,64 @@ fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
     }
     let s = FitSettings { architecture, train, val_frac, test_frac, device, ..Default::default() };
     let mut model = surrogate::pretrain(set, &s, &mut |p| print_epoch(p, v, 1))?;
-    save(&mut model, &a.out, t0, v)
+    save(&mut model, &a.out, t0, v)?;
+    if v != Verbosity::Quiet {
+        if let Some(t) = model.card().training.as_ref() {
+            print_task_validation(&model.task_names(), &t.fit);
+        }
+    }
+    Ok(())
+}
+
+/// `--task-weight NAME=W` values as one weight per task of `set` (empty when none is given).
+fn task_weights(given: &[String], set: &TrainingSet) -> Result<Vec<f64>> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = set.tasks.iter().map(|t| t.name.as_str()).collect();
+    let mut w = vec![1.0; names.len()];
+    for g in given {
+        let Some((name, value)) = g.split_once('=') else {
+            bail!("--task-weight {g}: expected NAME=W, e.g. --task-weight {}=0.5", names[0]);
+        };
+        let Some(t) = names.iter().position(|n| *n == name) else {
+            bail!("--task-weight {g}: no task '{name}' (tasks: {})", names.join(", "));
+        };
+        w[t] = match value.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => x,
+            _ => bail!("--task-weight {g}: the weight must be a number ≥ 0"),
+        };
+    }
+    Ok(w)
+}
+
+/// After a multi-task run: each task's own validation loss at the kept epoch and at its own
+/// best epoch, and a note when the kept epoch cut short tasks that were still improving.
+fn print_task_validation(names: &[String], fit: &surrogate::FitReport) {
+    let best = fit.task_best();
+    let kept = fit.best_epoch;
+    let Some(at_kept) = fit.val_task_losses.get(kept.wrapping_sub(1)) else { return };
+    println!("validation loss per task at the kept epoch {kept} (its own lowest, at epoch):");
+    let (mut rising, mut improving) = (Vec::new(), Vec::new());
+    for ((name, now), b) in names.iter().zip(at_kept).zip(&best) {
+        let (Some(now), Some((e, low))) = (now, b) else { continue };
+        println!("  {name} {now:.4} ({low:.4}, epoch {e})");
+        if *e < kept && now - low > 0.05 * low.abs() {
+            rising.push((name.as_str(), *e));
+        }
+        if *e > kept {
+            improving.push(name.as_str());
+        }
+    }
+    if let (Some(&(first, _)), false) = (rising.first(), improving.is_empty()) {
+        let worse: Vec<String> = rising.iter().map(|(n, e)| format!("{n} (lowest at epoch {e})")).collect();
+        println!(
+            "note: {} kept improving after the kept epoch, but {} got worse before it and held the \
+             summed loss up; --task-weight {first}=W with W < 1 lets the other tasks train longer",
+            improving.join(", "),
+            worse.join(", "),
+        );
+    }
 }
 
 /// Print the error chain and pick the exit code: 1 when training itself failed (diverged,

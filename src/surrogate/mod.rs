@@ -49,7 +49,7 @@ pub use inputs::{encode_table, CompositionInputs, EncodedTable};
 pub use model::{Model, ModelInputs, NeuralSurrogate, Predictions};
 /// The libtorch device type, re-exported so that callers need not import `tch`.
 pub use tch::Device;
-pub use train::{OptimizerKind, RegressionLoss, TrainSettings};
+pub use train::{FitReport, OptimizerKind, RegressionLoss, TrainSettings};
 pub use uncertainty::GpMean;
 
 /// Errors of the surrogate.

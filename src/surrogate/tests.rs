@@ -367,6 +367,62 @@ fn missing_targets_are_masked() {
 }
 
 #[test]
+fn task_weights_scale_the_losses_and_each_task_is_reported() {
+    // two regression tasks on the same compositions
+    let data = synthetic(60);
+    let a: Vec<(&str, f64)> = data.iter().map(|(f, y)| (f.as_str(), *y)).collect();
+    let b: Vec<(&str, f64)> = data.iter().map(|(f, y)| (f.as_str(), y * y)).collect();
+    let set = TrainingSet::build(&[
+        source(table("a.csv", &a), "a", KindChoice::Regression),
+        source(table("b.csv", &b), "b", KindChoice::Regression),
+    ])
+    .unwrap();
+    let mut s = settings(4);
+    s.train.weight_decay = 0.0; // so that a weight-0 head cannot move at all
+    s.train.task_weights = vec![1.0, 0.0];
+    let mut epochs = Vec::new();
+    let m = pretrain(set.clone(), &s, &mut |p| epochs.push(p.epoch.clone())).unwrap();
+    // the monitored loss is the weighted sum of the per-task losses, and both are reported
+    for e in &epochs {
+        assert_eq!(e.val_tasks.len(), 2, "{e:?}");
+        let (va, vb) = (e.val_tasks[0].unwrap(), e.val_tasks[1].unwrap());
+        assert!(vb > 0.0);
+        assert!((e.val_loss.unwrap() - va).abs() < 1e-9, "weight 0 drops b from the sum: {e:?}");
+    }
+    let rec = m.card().training.as_ref().unwrap();
+    assert_eq!(rec.settings.task_weights, vec![1.0, 0.0], "the card records the weights");
+    assert_eq!(rec.fit.val_task_losses.len(), rec.fit.epochs_run);
+    let best = rec.fit.task_best();
+    assert_eq!(best.len(), 2);
+    let (e, low) = best[0].unwrap();
+    assert!((rec.fit.val_task_losses[e - 1][0].unwrap() - low).abs() < 1e-12);
+    assert!(rec.fit.val_task_losses.iter().all(|v| v[0].unwrap() >= low));
+    // weight 0: task b's head gets no gradient, so with no weight decay it never moves
+    let fresh = {
+        let mut s0 = s.clone();
+        s0.train.epochs = 1;
+        s0.train.lr = 1e-12;
+        pretrain(set.clone(), &s0, &mut |_| {}).unwrap()
+    };
+    let (trained, init) = (m.members()[0].variables(), fresh.members()[0].variables());
+    let head_b: Vec<&String> = trained.keys().filter(|n| n.starts_with("heads.1.")).collect();
+    assert!(!head_b.is_empty(), "no variables of head 1 among {:?}", trained.keys().collect::<Vec<_>>());
+    for n in head_b {
+        let d = (&trained[n] - &init[n]).abs().max().double_value(&[]);
+        assert!(d < 1e-6, "{n} moved by {d} at weight 0");
+    }
+    // bad weights are refused, naming the problem
+    for (w, msg) in
+        [(vec![1.0], "1 task weights for 2 tasks (a, b)"), (vec![-1.0, 1.0], "≥ 0"), (vec![0.0, 0.0], "> 0")]
+    {
+        let mut bad = settings(1);
+        bad.train.task_weights = w;
+        let e = pretrain(set.clone(), &bad, &mut |_| {}).err().unwrap();
+        assert!(e.to_string().contains(msg), "{e}");
+    }
+}
+
+#[test]
 fn data_policies_duplicates_bad_rows_and_kinds() {
     let rows = [("Fe2O3", 1.0), ("Fe4O6", 3.0), ("Xx2O", 5.0), ("NaCl", f64::NAN), ("NaCl", 4.0), ("Fe2(O3", 1.0)];
     let set = TrainingSet::build(&[source(table("d.csv", &rows), "y", KindChoice::Auto)]).unwrap();

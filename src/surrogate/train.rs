@@ -4,8 +4,10 @@
 //! `surrogate-epoch` stream) and feeds **every** head whose task has targets in it: the
 //! encoder runs once per batch, and each task's loss is the mean over the rows where that task
 //! is present (a *masked* loss; missing targets contribute nothing). The batch loss is the sum
-//! of the task losses, so a task weighs the same whatever its row count. Regression losses are
-//! on standardised targets (MSE or MAE); classification uses cross-entropy.
+//! of the task losses, so a task weighs the same whatever its row count, unless
+//! `TrainSettings::task_weights` says otherwise; the monitored validation loss is the same
+//! weighted sum, and each task's own validation loss is reported per epoch. Regression losses
+//! are on standardised targets (MSE or MAE); classification uses cross-entropy.
 //!
 //! Optimiser AdamW (decoupled weight decay) or SGD with Nesterov momentum 0.9; learning rate
 //! with linear warm-up then cosine decay to 1 % of the peak, per step; gradient-norm clipping;
@@ -74,6 +76,11 @@ pub struct TrainSettings {
     /// `lr`-sized steps a weight settles within about `1/λ` of where it started.
     #[serde(default)]
     pub l2sp: f64,
+    /// One weight per task, in task order, multiplying that task's loss in the training loss
+    /// and in the monitored validation loss (empty: every task weighs 1). A small task that
+    /// over-fits early can otherwise end a multi-task run before the large tasks have trained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_weights: Vec<f64>,
 }
 
 impl Default for TrainSettings {
@@ -92,6 +99,7 @@ impl Default for TrainSettings {
             clip_norm: 1.0,
             seed: 0,
             l2sp: 0.0,
+            task_weights: Vec::new(),
         }
     }
 }
@@ -112,7 +120,18 @@ impl TrainSettings {
         if !(self.l2sp >= 0.0 && self.l2sp.is_finite()) {
             return bad("l2sp must be ≥ 0");
         }
+        if let Some(w) = self.task_weights.iter().find(|w| !(**w >= 0.0 && w.is_finite())) {
+            return Err(SurrogateError::Settings(format!("task weights must be finite and ≥ 0, got {w}")));
+        }
+        if !self.task_weights.is_empty() && self.task_weights.iter().all(|w| *w == 0.0) {
+            return bad("at least one task weight must be > 0");
+        }
         Ok(())
+    }
+
+    /// The weight of task `t` (1 when no weights are set).
+    pub fn task_weight(&self, t: usize) -> f64 {
+        self.task_weights.get(t).copied().unwrap_or(1.0)
     }
 }
 
@@ -125,8 +144,12 @@ pub struct EpochReport {
     pub epochs: usize,
     /// Mean batch loss over the epoch (training mode).
     pub train_loss: f64,
-    /// Validation loss (sum over tasks of the mean task loss), when there is a validation split.
+    /// Validation loss (sum over tasks of the mean task loss, times the task weights), when there
+    /// is a validation split.
     pub val_loss: Option<f64>,
+    /// Each task's own mean validation loss, unweighted (empty without a validation split;
+    /// `None` for a task with no validation rows).
+    pub val_tasks: Vec<Option<f64>>,
     /// Learning rate at the end of the epoch.
     pub lr: f64,
     /// Seconds the epoch took.
@@ -152,6 +175,30 @@ pub struct FitReport {
     pub train_losses: Vec<f64>,
     /// Validation loss per epoch (empty without a validation split).
     pub val_losses: Vec<f64>,
+    /// Per epoch, each task's own unweighted validation loss (empty without a validation split
+    /// or for a single task; `None` where a task has no validation rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub val_task_losses: Vec<Vec<Option<f64>>>,
+}
+
+impl FitReport {
+    /// Per task: the epoch (1-based) at which its own validation loss was lowest, and that loss.
+    /// Empty when no per-task losses were recorded.
+    pub fn task_best(&self) -> Vec<Option<(usize, f64)>> {
+        let nt = self.val_task_losses.first().map_or(0, Vec::len);
+        (0..nt)
+            .map(|t| {
+                self.val_task_losses
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(e, v)| v.get(t).copied().flatten().map(|x| (e + 1, x)))
+                    .fold(None, |best: Option<(usize, f64)>, (e, x)| match best {
+                        Some((_, b)) if b <= x => best,
+                        _ => Some((e, x)),
+                    })
+            })
+            .collect()
+    }
 }
 
 /// Training tensors' source: standardised targets and inputs of a [`TrainingSet`].
@@ -251,7 +298,19 @@ impl<'a> Prepared<'a> {
     }
 
     /// Validation loss over `rows`: per task the mean loss over present rows, summed.
+    #[cfg(test)]
     pub fn eval_loss(&self, net: &Network, rows: &[usize], batch: usize, loss: RegressionLoss) -> f64 {
+        self.eval_task_losses(net, rows, batch, loss).into_iter().flatten().sum()
+    }
+
+    /// Per task, the mean loss over the rows of `rows` where it is present (`None`: no such row).
+    pub fn eval_task_losses(
+        &self,
+        net: &Network,
+        rows: &[usize],
+        batch: usize,
+        loss: RegressionLoss,
+    ) -> Vec<Option<f64>> {
         let nt = self.data.tasks.len();
         let (mut sums, mut counts) = (vec![0.0; nt], vec![0.0; nt]);
         tch::no_grad(|| {
@@ -264,7 +323,7 @@ impl<'a> Prepared<'a> {
                 }
             }
         });
-        sums.iter().zip(&counts).filter(|(_, &c)| c > 0.0).map(|(s, c)| s / c).sum()
+        sums.iter().zip(&counts).map(|(s, &c)| (c > 0.0).then(|| s / c)).collect()
     }
 }
 
@@ -322,6 +381,14 @@ pub(crate) fn fit(
     if train_rows.is_empty() {
         return Err(SurrogateError::data("no training rows".into()));
     }
+    let nt = prep.data.tasks.len();
+    if !s.task_weights.is_empty() && s.task_weights.len() != nt {
+        return Err(SurrogateError::Settings(format!(
+            "{} task weights for {nt} tasks ({}): give one per task",
+            s.task_weights.len(),
+            prep.data.tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
     let t0 = Instant::now();
     tch::manual_seed(s.seed as i64);
     let mut opt = match s.optimizer {
@@ -360,8 +427,16 @@ pub(crate) fn fit(
             let lr = lr_at(s, step, total);
             opt.set_lr(lr);
             step += 1;
-            let parts: Vec<Tensor> =
-                prep.losses(net, chunk, mode, s.loss).into_iter().flatten().map(|(l, c)| l / c).collect();
+            let parts: Vec<Tensor> = prep
+                .losses(net, chunk, mode, s.loss)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(t, l)| {
+                    // exactly l / c at weight 1, so unweighted runs reproduce bit for bit
+                    let w = s.task_weight(t);
+                    l.map(|(l, c)| if w == 1.0 { l / c } else { l * (w / c) })
+                })
+                .collect();
             if parts.is_empty() {
                 continue;
             }
@@ -390,7 +465,10 @@ pub(crate) fn fit(
             n += 1;
         }
         let train_loss = sum / n.max(1) as f64;
-        let val_loss = (!val_rows.is_empty()).then(|| prep.eval_loss(net, val_rows, 1024, s.loss));
+        let val_tasks =
+            if val_rows.is_empty() { Vec::new() } else { prep.eval_task_losses(net, val_rows, 1024, s.loss) };
+        let val_loss = (!val_rows.is_empty())
+            .then(|| val_tasks.iter().enumerate().filter_map(|(t, v)| v.map(|v| v * s.task_weight(t))).sum::<f64>());
         let monitored = val_loss.unwrap_or(train_loss);
         let improved = rep.best_epoch == 0 || monitored < rep.best_loss - 1e-9 * rep.best_loss.abs().max(1.0);
         if improved {
@@ -405,6 +483,9 @@ pub(crate) fn fit(
         rep.train_losses.push(train_loss);
         if let Some(v) = val_loss {
             rep.val_losses.push(v);
+            if nt > 1 {
+                rep.val_task_losses.push(val_tasks.clone());
+            }
         }
         let lr = lr_at(s, step.saturating_sub(1), total);
         progress(&EpochReport {
@@ -412,6 +493,7 @@ pub(crate) fn fit(
             epochs: s.epochs,
             train_loss,
             val_loss,
+            val_tasks,
             lr,
             seconds: te.elapsed().as_secs_f64(),
             best: improved,

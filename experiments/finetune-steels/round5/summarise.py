@@ -1,0 +1,55 @@
+"""Round 5 of the steels study: encoders pretrained with alloy-like data, 15 folds (5-fold CV ×
+fold seeds 0, 1, 2; fixed settings), paired against round 4's arms on the same folds.
+
+    python3 experiments/finetune-steels/round5/summarise.py
+"""
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "round4"))
+from summarise import ARMS as ROUND4, diff, load, msd  # noqa: E402
+
+R4 = dict((label, (pattern, key)) for label, pattern, key in ROUND4)
+REFS = [
+    ("forest", "Magpie random forest"),
+    ("fine-tuned from base", "fine-tuned (reference)"),
+    ("fine-tuned from base, ensemble", "fine-tuned, ensemble of 5 (seeds)"),
+    ("from scratch, ensemble", "from scratch, ensemble of 5 (seeds)"),
+    ("linear probe on base", None),
+]
+PROBE = HERE.parents[1] / "pretrain-base" / "steels-base{s}.json"
+
+ARMS = [
+    ("glass intermediate: fine-tuned", "glass-inter-ens-seed{s}.json", "fine-tuned from base"),
+    ("glass intermediate: fine-tuned, ensemble of 5", "glass-inter-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
+    ("glass intermediate: linear probe", "glass-inter-probe-seed{s}.json", "linear probe"),
+    ("synthetic alloys: fine-tuned", "synth-ens-seed{s}.json", "fine-tuned from base"),
+    ("synthetic alloys: fine-tuned, ensemble of 5", "synth-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
+    ("synthetic alloys: linear probe", "synth-probe-seed{s}.json", "linear probe"),
+    ("glass as a 4th pretraining task: fine-tuned", "glass-v1-seed{s}.json", "fine-tuned from base"),
+    ("glass as a 4th pretraining task: linear probe", "glass-v1-seed{s}.json", "linear probe"),
+    ("glass + elastic pretraining tasks: fine-tuned", "glass-elastic-ens-seed{s}.json", "fine-tuned from base"),
+    ("glass + elastic pretraining tasks: fine-tuned, ensemble of 5", "glass-elastic-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
+    ("glass + elastic pretraining tasks: linear probe", "glass-elastic-probe-seed{s}.json", "linear probe"),
+]
+
+
+def main():
+    refs = []
+    for name, label in REFS:
+        refs.append((name, load(*R4[label]) if label else load(PROBE, "linear probe")))
+    print("| arm | folds | MAE | " + " | ".join(f"− {n}" for n, _ in refs) + " |")
+    print("|---" * (3 + len(refs)) + "|")
+    for label, pattern, key in ARMS:
+        v = load(HERE / pattern, key)
+        if not v:
+            print(f"| {label} | 0 | (not run) |" + " |" * len(refs))
+            continue
+        allv = [x for s in sorted(v) for x in v[s]]
+        cells = " | ".join(diff(v, r) for _, r in refs)
+        print(f"| {label} | {len(allv)} | {msd(allv)} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
