@@ -328,7 +328,7 @@ fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
     save(&mut model, &a.out, t0, v)?;
     if v != Verbosity::Quiet {
         if let Some(t) = model.card().training.as_ref() {
-            print_task_validation(&model.task_names(), &t.fit);
+            print_task_validation(&model.task_names(), &t.fit, &t.settings);
         }
     }
     Ok(())
@@ -358,15 +358,22 @@ fn task_weights(given: &[String], set: &TrainingSet) -> Result<Vec<f64>> {
 
 /// After a multi-task run: each task's own validation loss at the kept epoch and at its own
 /// best epoch, and a note when the kept epoch cut short tasks that were still improving.
-fn print_task_validation(names: &[String], fit: &surrogate::FitReport) {
+fn print_task_validation(names: &[String], fit: &surrogate::FitReport, s: &TrainSettings) {
+    for line in task_validation_lines(names, fit, s) {
+        println!("{line}");
+    }
+}
+
+/// The lines [`print_task_validation`] prints (none without per-task losses).
+fn task_validation_lines(names: &[String], fit: &surrogate::FitReport, s: &TrainSettings) -> Vec<String> {
     let best = fit.task_best();
     let kept = fit.best_epoch;
-    let Some(at_kept) = fit.val_task_losses.get(kept.wrapping_sub(1)) else { return };
-    println!("validation loss per task at the kept epoch {kept} (its own lowest, at epoch):");
+    let Some(at_kept) = fit.val_task_losses.get(kept.wrapping_sub(1)) else { return Vec::new() };
+    let mut lines = vec![format!("validation loss per task at the kept epoch {kept} (its own lowest, at epoch):")];
     let (mut rising, mut improving) = (Vec::new(), Vec::new());
     for ((name, now), b) in names.iter().zip(at_kept).zip(&best) {
         let (Some(now), Some((e, low))) = (now, b) else { continue };
-        println!("  {name} {now:.4} ({low:.4}, epoch {e})");
+        lines.push(format!("  {name} {now:.4} ({low:.4}, epoch {e})"));
         if *e < kept && now - low > 0.05 * low.abs() {
             rising.push((name.as_str(), *e));
         }
@@ -376,13 +383,15 @@ fn print_task_validation(names: &[String], fit: &surrogate::FitReport) {
     }
     if let (Some(&(first, _)), false) = (rising.first(), improving.is_empty()) {
         let worse: Vec<String> = rising.iter().map(|(n, e)| format!("{n} (lowest at epoch {e})")).collect();
-        println!(
+        let now = names.iter().position(|n| n == first).map_or(1.0, |t| s.task_weight(t));
+        lines.push(format!(
             "note: {} kept improving after the kept epoch, but {} got worse before it and held the \
-             summed loss up; --task-weight {first}=W with W < 1 lets the other tasks train longer",
+             summed loss up; --task-weight {first}=W with W < {now} lets the other tasks train longer",
             improving.join(", "),
             worse.join(", "),
-        );
+        ));
     }
+    lines
 }
 
 /// Print the error chain and pick the exit code: 1 when training itself failed (diverged,
@@ -422,5 +431,35 @@ mod tests {
         assert_eq!((t.as_str(), n.as_str(), k), ("is_metal", "is_metal", KindChoice::Classification));
         let (_, t, _, k) = parse_data_spec("d.csv:y").unwrap();
         assert_eq!((t.as_str(), k), ("y", KindChoice::Auto));
+    }
+
+    #[test]
+    fn the_note_names_the_task_that_stopped_the_others() {
+        let names: Vec<String> = ["big", "small"].map(String::from).to_vec();
+        // big falls every epoch; small is lowest at epoch 2 and then rises
+        let per_epoch = [(1.0, 0.5), (0.8, 0.3), (0.7, 0.4), (0.65, 0.6), (0.6, 0.8)];
+        let fit = surrogate::FitReport {
+            best_epoch: 3,
+            val_task_losses: per_epoch.iter().map(|&(a, b)| vec![Some(a), Some(b)]).collect(),
+            ..Default::default()
+        };
+        let mut s = TrainSettings::default();
+        let lines = task_validation_lines(&names, &fit, &s);
+        assert_eq!(lines[0], "validation loss per task at the kept epoch 3 (its own lowest, at epoch):");
+        assert_eq!(lines[1], "  big 0.7000 (0.6000, epoch 5)");
+        assert_eq!(lines[2], "  small 0.4000 (0.3000, epoch 2)");
+        assert!(lines[3].starts_with("note: big kept improving after the kept epoch, but small (lowest at epoch 2)"));
+        assert!(
+            lines[3].ends_with("--task-weight small=W with W < 1 lets the other tasks train longer"),
+            "{}",
+            lines[3]
+        );
+        s.task_weights = vec![1.0, 0.2];
+        assert!(task_validation_lines(&names, &fit, &s)[3].contains("W < 0.2"));
+        // kept at the last epoch: nothing was cut short, so no note
+        let last = surrogate::FitReport { best_epoch: 5, ..fit.clone() };
+        assert_eq!(task_validation_lines(&names, &last, &s).len(), 3);
+        // no per-task losses (one task): nothing
+        assert!(task_validation_lines(&names, &surrogate::FitReport::default(), &s).is_empty());
     }
 }

@@ -51,5 +51,29 @@ def main():
         print(f"| {label} | {len(allv)} | {msd(allv)} | {cells} |")
 
 
+# Ensembles of 10 with the descriptor branch, against round 4's ensembles of 5 on the same folds
+BIGGER = [
+    ("fine-tuned + Magpie + fractions, ensemble of 10", "fine-tuned + descriptors, deep ensemble"),
+    ("from scratch + Magpie + fractions, ensemble of 10", "from scratch + descriptors, deep ensemble"),
+]
+
+
+def bigger():
+    five = [
+        ("fine-tuned + branch, 5", load(*R4["fine-tuned + Magpie + fractions, ensemble of 5 (seeds)"])),
+        ("from scratch + branch, 5", load(*R4["from scratch + Magpie + fractions, ensemble of 5 (seeds)"])),
+    ]
+    ten = [(label, load(HERE / "desc-mf-ens10-seed{s}.json", key)) for label, key in BIGGER]
+    refs = [("forest", load(*R4["Magpie random forest"]))] + five + [(f"{ten[1][0].split(',')[0]}, 10", ten[1][1])]
+    print("\n| arm | folds | MAE | " + " | ".join(f"− {n}" for n, _ in refs) + " |")
+    print("|---" * (3 + len(refs)) + "|")
+    for label, v in ten:
+        if not v:
+            continue
+        allv = [x for s in sorted(v) for x in v[s]]
+        print(f"| {label} | {len(allv)} | {msd(allv)} | " + " | ".join(diff(v, r) for _, r in refs) + " |")
+
+
 if __name__ == "__main__":
     main()
+    bigger()
