@@ -22,7 +22,7 @@
 //!     [--lrs 3e-4,1e-3,3e-3] [--wds 1e-4] [--freezes none,top_k:1,heads] [--probe-lrs 1e-3,3e-3,1e-2]
 //!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
-//!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--unit MPa]
+//!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--unit MPa]
 //! ```
 //! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
 //! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
@@ -30,7 +30,9 @@
 //! `--l2sp` lists the L2-SP strengths tried for the fine-tuned variants (decay toward the
 //! pretrained weights, `TrainSettings::l2sp`), `--reinit` the numbers of top attention blocks
 //! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the
-//! ensemble members on the same rows (seeds differ). A variant with a single candidate is not
+//! ensemble members on the same rows (seeds differ); `--member-lrs` gives the members of every
+//! ensemble these learning rates in turn (`FitSettings::member_lrs`; single networks keep the
+//! candidate's). A variant with a single candidate is not
 //! tuned: it trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
 //! cheap); the `--desc-*` grids are those of the two descriptor-branch variants (the set of
@@ -88,6 +90,8 @@ struct Args {
     l2sps: Vec<f64>,
     /// Ensemble members train on bootstrap resamples (else: same rows, different seeds).
     bootstrap: bool,
+    /// Ensemble members' learning rates, cycled (empty: the candidate's).
+    member_lrs: Vec<f64>,
     /// Numbers of top blocks re-initialised, tried for the fine-tuned variants.
     reinits: Vec<usize>,
     /// Unit of the target, for the tables.
@@ -135,6 +139,7 @@ fn args() -> Res<Args> {
         desc_wds: vec![1e-4, 1e-2],
         desc_freezes: vec![Freeze::None],
         ensembles: true,
+        member_lrs: Vec::new(),
         l2sps: vec![0.0],
         bootstrap: true,
         unit: "MPa".into(),
@@ -164,6 +169,7 @@ fn args() -> Res<Args> {
             "--no-ensembles" => a.ensembles = false,
             "--l2sp" => a.l2sps = list(&v()?)?,
             "--no-bootstrap" => a.bootstrap = false,
+            "--member-lrs" => a.member_lrs = list(&v()?)?,
             "--unit" => a.unit = v()?,
             "--reinit" => a.reinits = list(&v()?)?,
             o => return Err(format!("unknown argument {o}").into()),
@@ -249,6 +255,7 @@ fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, a: &Args) 
         device: Device::Cpu,
         descriptors: DescriptorSettings::of(c.desc),
         reinit_top: c.reinit,
+        member_lrs: if members > 1 { a.member_lrs.clone() } else { Vec::new() },
         ..FitSettings::default()
     }
 }

@@ -38,6 +38,8 @@ pub fn settings_from_card(card: &ModelCard, device: Device) -> Result<FitSetting
             dropout: d.dropout,
         }),
         reinit_top: t.reinit_top,
+        // the baselines train at member 0's learning rate
+        member_lrs: Vec::new(),
     })
 }
 

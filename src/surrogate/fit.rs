@@ -127,6 +127,10 @@ pub struct FitSettings {
     /// 0 (default) copies the whole encoder; the number of blocks or more keeps only the
     /// embeddings.
     pub reinit_top: usize,
+    /// Ensemble members' peak learning rates, cycled: member `k` uses `member_lrs[k % n]`
+    /// (a hyperparameter-diverse ensemble, after Wenzel et al. 2020). Empty (default): every
+    /// member uses `train.lr`.
+    pub member_lrs: Vec<f64>,
 }
 
 impl Default for FitSettings {
@@ -143,6 +147,7 @@ impl Default for FitSettings {
             device: Device::Cpu,
             descriptors: DescriptorSettings::default(),
             reinit_top: 0,
+            member_lrs: Vec::new(),
         }
     }
 }
@@ -328,6 +333,9 @@ fn train_all(
         card.data = data.reports.clone();
         let mut train = s.train.clone();
         train.seed = s.train.seed + k as u64;
+        if !s.member_lrs.is_empty() {
+            train.lr = s.member_lrs[k % s.member_lrs.len()];
+        }
         if matches!(start, Start::Scratch) {
             train.l2sp = 0.0; // nothing pretrained to decay toward
         }

@@ -483,6 +483,25 @@ fn finetune_with_inputs_and_an_ensemble_gives_a_spread() {
 }
 
 #[test]
+fn ensemble_members_take_their_learning_rates_in_turn() {
+    let set = set_of(&synthetic(40));
+    let mut s = settings(2);
+    s.members = 3;
+    s.member_lrs = vec![1e-3, 1e-2];
+    let ens = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let lrs: Vec<f64> = ens.members().iter().map(|m| m.card.training.as_ref().unwrap().settings.lr).collect();
+    assert_eq!(lrs, vec![1e-3, 1e-2, 1e-3], "member k uses member_lrs[k % 2], recorded in its card");
+    // without member_lrs every member uses train.lr
+    s.member_lrs.clear();
+    let ens = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    assert!(ens.members().iter().all(|m| m.card.training.as_ref().unwrap().settings.lr == s.train.lr));
+    // a bad rate is refused like a bad train.lr
+    s.member_lrs = vec![1e-3, 0.0];
+    let e = finetune(set, Start::Scratch, &s, &mut |_| {}).err().unwrap();
+    assert!(e.to_string().contains("learning rate must be > 0"), "{e}");
+}
+
+#[test]
 fn gp_on_the_embedding_gives_a_std_and_survives_save_and_load() {
     let data = synthetic(120);
     let set = set_of(&data);
