@@ -30,6 +30,8 @@ ARMS = [
     ("glass weighted 0.2 as a 4th pretraining task: fine-tuned", "glass-w02-ens-seed{s}.json", "fine-tuned from base"),
     ("glass weighted 0.2: fine-tuned, ensemble of 5", "glass-w02-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
     ("glass weighted 0.2: linear probe", "glass-w02-probe-seed{s}.json", "linear probe"),
+    ("fine-tuned, ensemble of 5, learning rates 1e-3, 3e-3, 1e-2 in turn", "hp-ens-seed{s}.json", "fine-tuned from base, deep ensemble"),
+    ("from scratch, ensemble of 5, learning rates 1e-3, 3e-3, 1e-2 in turn", "hp-ens-seed{s}.json", "from scratch, deep ensemble"),
     ("glass as a 4th pretraining task: fine-tuned", "glass-v1-seed{s}.json", "fine-tuned from base"),
     ("glass as a 4th pretraining task: linear probe", "glass-v1-seed{s}.json", "linear probe"),
     ("glass + elastic pretraining tasks: fine-tuned", "glass-elastic-ens-seed{s}.json", "fine-tuned from base"),
@@ -77,6 +79,15 @@ def bigger():
         print(f"| {label} | {len(allv)} | {msd(allv)} | " + " | ".join(diff(v, r) for _, r in refs) + " |")
 
 
+def diverse():
+    """Learning rates in turn: fine-tuned minus from scratch, paired."""
+    ft = load(HERE / "hp-ens-seed{s}.json", "fine-tuned from base, deep ensemble")
+    sc = load(HERE / "hp-ens-seed{s}.json", "from scratch, deep ensemble")
+    if ft and sc:
+        print(f"\nlearning rates in turn, fine-tuned minus from scratch (ensembles of 5): {diff(ft, sc)}")
+
+
 if __name__ == "__main__":
     main()
     bigger()
+    diverse()
