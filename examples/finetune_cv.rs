@@ -22,7 +22,8 @@
 //!     [--lrs 3e-4,1e-3,3e-3] [--wds 1e-4] [--freezes none,top_k:1,heads] [--probe-lrs 1e-3,3e-3,1e-2]
 //!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
-//!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--unit MPa]
+//!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--member-gp]
+//!     [--unit MPa]
 //! ```
 //! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
 //! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
@@ -32,7 +33,9 @@
 //! re-initialised instead of copied (`FitSettings::reinit_top`); `--no-bootstrap` trains the
 //! ensemble members on the same rows (seeds differ); `--member-lrs` gives the members of every
 //! ensemble these learning rates in turn (`FitSettings::member_lrs`; single networks keep the
-//! candidate's). A variant with a single candidate is not
+//! candidate's); `--member-gp` also scores every ensemble with each member's own GP on its
+//! embedding as that member's mean (`NeuralSurrogate::into_members`), the means averaged.
+//! A variant with a single candidate is not
 //! tuned: it trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
 //! cheap); the `--desc-*` grids are those of the two descriptor-branch variants (the set of
@@ -92,6 +95,9 @@ struct Args {
     bootstrap: bool,
     /// Ensemble members' learning rates, cycled (empty: the candidate's).
     member_lrs: Vec<f64>,
+    /// Also score each ensemble with every member's own GP on its embedding as that member's
+    /// mean, the members' GP means averaged.
+    member_gp: bool,
     /// Numbers of top blocks re-initialised, tried for the fine-tuned variants.
     reinits: Vec<usize>,
     /// Unit of the target, for the tables.
@@ -140,6 +146,7 @@ fn args() -> Res<Args> {
         desc_freezes: vec![Freeze::None],
         ensembles: true,
         member_lrs: Vec::new(),
+        member_gp: false,
         l2sps: vec![0.0],
         bootstrap: true,
         unit: "MPa".into(),
@@ -170,6 +177,7 @@ fn args() -> Res<Args> {
             "--l2sp" => a.l2sps = list(&v()?)?,
             "--no-bootstrap" => a.bootstrap = false,
             "--member-lrs" => a.member_lrs = list(&v()?)?,
+            "--member-gp" => a.member_gp = true,
             "--unit" => a.unit = v()?,
             "--reinit" => a.reinits = list(&v()?)?,
             o => return Err(format!("unknown argument {o}").into()),
@@ -477,6 +485,19 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     let (_, e_rec) = scores(&ens, test, y)?;
     out.cals.push(&format!("{}: ensemble, raw", v.name), e_raw.expect("ensemble std"));
     out.cals.push(&format!("{}: ensemble, recalibrated on validation", v.name), e_rec.expect("ensemble std"));
+    if a.member_gp {
+        let all: Vec<usize> = (0..test.len()).collect();
+        let x = inputs_for(test, &all);
+        let mut sum = vec![0.0; test.len()];
+        let members = ens.into_members();
+        for mut m in members.into_iter() {
+            attach_embedding_gp(&mut m, pool, &se, false, GpMean::Gp)?;
+            let p = m.predict(&x)?;
+            sum.iter_mut().zip(p.mean.column(0)).for_each(|(s, v)| *s += v);
+        }
+        let mean: Vec<f64> = sum.iter().map(|s| s / a.members as f64).collect();
+        out.maes.push(&format!("{}, deep ensemble, GP mean per member", v.name), metrics::regression(y, &mean).mae);
+    }
     Ok(())
 }
 

@@ -188,6 +188,10 @@ fn finetune_with_a_descriptor_branch_predicts_and_evaluates() {
     assert!(t.contains("descriptors magpie+fractions"), "{t}");
     let card = std::fs::read_to_string(d.join("ft/card.yaml")).unwrap();
     assert!(card.contains("set: magpie+fractions") && card.contains("name: x_Fe"), "{card}");
+    // Per-command learning-rate defaults: 3e-3 to fine-tune, 1e-3 to pretrain.
+    assert!(card.contains("lr: 0.003"), "{card}");
+    let base_card = std::fs::read_to_string(d.join("base/card.yaml")).unwrap();
+    assert!(base_card.contains("lr: 0.001"), "{base_card}");
     ok(d, &["predict", "--model", "ft", "--data", &data, "--out", "p.csv"]);
     let out = std::fs::read_to_string(d.join("p.csv")).unwrap();
     assert_eq!(out.lines().count(), 122, "header + every row");
@@ -241,4 +245,53 @@ fn pretrain_weights_tasks_and_reports_each_tasks_validation_loss() {
         assert!(text(&o).contains(msg), "{w}: {}", text(&o));
         assert!(!text(&o).contains("epoch "), "{w}: trained before refusing: {}", text(&o));
     }
+}
+
+#[test]
+fn network_sizes_come_from_a_yaml_file_with_flags_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = alloys(d, 80);
+    let spec = format!("{data}:y");
+    write(d, "arch.yaml", "# sizes\nd_model: 16\nheads: 2\nblocks: 1\nff_dim: 32\nhead_hidden: 16\n");
+    let quick = ["--epochs", "1", "--threads", "1"];
+    let mut pre = vec!["pretrain", "--data", &spec, "--out", "base", "--architecture", "arch.yaml", "--blocks", "2"];
+    pre.extend(quick);
+    let t = ok(d, &pre);
+    assert!(t.contains("d_model 16, 2 blocks, 2 heads"), "{t}");
+    let card = std::fs::read_to_string(d.join("base/card.yaml")).unwrap();
+    assert!(card.contains("d_model: 16") && card.contains("blocks: 2") && card.contains("ff_dim: 32"), "{card}");
+    // A model card is a sizes file too: the same architecture again.
+    pre[4] = "again";
+    pre[6] = "base/card.yaml";
+    pre.truncate(7);
+    pre.extend(quick);
+    let t = ok(d, &pre);
+    assert!(t.contains("d_model 16, 2 blocks, 2 heads"), "{t}");
+    // From scratch, finetune reads the same file; a checkpoint brings its own sizes.
+    let mut ft = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "s"];
+    ft.extend(["--architecture", "arch.yaml"]);
+    ft.extend(quick);
+    ok(d, &ft);
+    let card = std::fs::read_to_string(d.join("s/card.yaml")).unwrap();
+    assert!(card.contains("d_model: 16") && card.contains("blocks: 1") && card.contains("from: scratch"), "{card}");
+    ft[2] = "base";
+    ft[8] = "refused";
+    let o = crucible(d, &ft);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--architecture is for --from scratch"), "{}", text(&o));
+    assert!(!d.join("refused").exists());
+    // A bad file is refused before any training, naming the file, the key and the reason.
+    write(d, "bad.yaml", "d_model: 16\nhead: 2\n");
+    let bad = ["pretrain", "--data", &spec, "--out", "bad", "--architecture", "bad.yaml"];
+    let o = crucible(d, &bad);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("bad.yaml") && t.contains("unknown key 'head'") && t.contains("heads"), "{t}");
+    assert!(!t.contains("epoch") && !d.join("bad").exists(), "{t}");
+    // The shipped large sizes file parses into a valid architecture.
+    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/surrogates/architectures/large.yaml");
+    let o = crucible(d, &["pretrain", "--data", &spec, "--out", "L", "--architecture", large, "--epochs", "1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("d_model 256, 4 blocks, 8 heads"), "{}", text(&o));
 }

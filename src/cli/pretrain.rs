@@ -44,7 +44,8 @@ pub struct TrainArgs {
     /// Maximum epochs.
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Peak learning rate (linear warm-up, cosine decay).
+    /// Peak learning rate (linear warm-up, cosine decay; default 1e-3 for pretrain, 3e-3 for
+    /// finetune).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Rows per batch.
@@ -110,6 +111,62 @@ impl TrainArgs {
     }
 }
 
+/// Network sizes: a YAML file, then flags over it (the shipped sizes where neither says).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SizeArgs {
+    /// Sizes from a YAML file: a mapping of d_model, heads, blocks, ff_dim, dropout,
+    /// head_hidden, param_hidden, element_init (keys left out keep the shipped sizes), or a
+    /// model card (its `architecture:`), e.g. surrogates/base/card.yaml. Flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub architecture: Option<PathBuf>,
+    /// Token width (default 64).
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Attention heads (default 4).
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Attention blocks (default 3).
+    #[arg(long)]
+    pub blocks: Option<usize>,
+    /// Feed-forward width (default 128).
+    #[arg(long)]
+    pub ff_dim: Option<usize>,
+    /// Head hidden width (default 64).
+    #[arg(long)]
+    pub head_hidden: Option<usize>,
+    /// Dropout (default 0.1).
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Learn element embeddings from scratch instead of projecting mat2vec.
+    #[arg(long)]
+    pub learned_elements: bool,
+}
+
+impl SizeArgs {
+    /// The architecture: the file's sizes (or the shipped ones), then the flags, checked.
+    pub fn architecture(&self) -> Result<Architecture> {
+        let mut a = match &self.architecture {
+            Some(f) => {
+                let text =
+                    std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("--architecture {}: {e}", f.display()))?;
+                Architecture::from_yaml(&text, &f.display().to_string())?
+            }
+            None => Architecture::default(),
+        };
+        a.d_model = self.d_model.unwrap_or(a.d_model);
+        a.heads = self.heads.unwrap_or(a.heads);
+        a.blocks = self.blocks.unwrap_or(a.blocks);
+        a.ff_dim = self.ff_dim.unwrap_or(a.ff_dim);
+        a.head_hidden = self.head_hidden.unwrap_or(a.head_hidden);
+        a.dropout = self.dropout.unwrap_or(a.dropout);
+        if self.learned_elements {
+            a.element_init = ElementInit::Learned;
+        }
+        a.validate()?;
+        Ok(a)
+    }
+}
+
 /// `crucible pretrain` arguments.
 #[derive(Debug, clap::Args)]
 pub struct PretrainArgs {
@@ -127,27 +184,8 @@ pub struct PretrainArgs {
     /// Use only the first N rows of each file (for quick trials and timing).
     #[arg(long)]
     limit: Option<usize>,
-    /// Token width.
-    #[arg(long, default_value_t = 64)]
-    d_model: usize,
-    /// Attention heads.
-    #[arg(long, default_value_t = 4)]
-    heads: usize,
-    /// Attention blocks.
-    #[arg(long, default_value_t = 3)]
-    blocks: usize,
-    /// Feed-forward width.
-    #[arg(long, default_value_t = 128)]
-    ff_dim: usize,
-    /// Head hidden width.
-    #[arg(long, default_value_t = 64)]
-    head_hidden: usize,
-    /// Dropout.
-    #[arg(long, default_value_t = 0.1)]
-    dropout: f64,
-    /// Learn element embeddings from scratch instead of projecting mat2vec.
-    #[arg(long)]
-    learned_elements: bool,
+    #[command(flatten)]
+    sizes: SizeArgs,
     /// Weight of one task's loss, NAME=W (repeatable; default 1 each). It scales the task in the
     /// training loss and in the validation loss that early stopping watches: a small task whose
     /// validation loss rises early can otherwise stop the run before the large tasks have trained.
@@ -277,6 +315,7 @@ fn walk_size(dir: &Path) -> u64 {
 fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
     let t0 = Instant::now();
     let device = a.torch.setup()?;
+    let architecture = a.sizes.architecture()?; // before the data: a bad file fails fast
     let mut sources = Vec::new();
     for spec in &a.data {
         let (file, target, name, kind) = parse_data_spec(spec)?;
@@ -296,17 +335,6 @@ fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
     print_data_report(&set, v);
     let (mut train, val_frac, test_frac) = a.train.settings((30, 1e-3, 256, 5, 0.05, 0.1))?;
     train.task_weights = task_weights(&a.task_weights, &set)?;
-    let architecture = Architecture {
-        d_model: a.d_model,
-        heads: a.heads,
-        blocks: a.blocks,
-        ff_dim: a.ff_dim,
-        dropout: a.dropout,
-        head_hidden: a.head_hidden,
-        param_hidden: 32,
-        element_init: if a.learned_elements { ElementInit::Learned } else { ElementInit::Mat2vec },
-    };
-    architecture.validate()?;
     if v != Verbosity::Quiet {
         let tasks: Vec<String> = set
             .tasks
@@ -317,9 +345,9 @@ fn run(a: PretrainArgs, v: Verbosity) -> Result<()> {
             "pretraining on {} compositions, tasks: {}; d_model {}, {} blocks, {} heads; {} threads",
             set.len(),
             tasks.join(", "),
-            a.d_model,
-            a.blocks,
-            a.heads,
+            architecture.d_model,
+            architecture.blocks,
+            architecture.heads,
             surrogate::set_threads(a.torch.threads)
         );
     }

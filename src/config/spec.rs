@@ -160,7 +160,8 @@ pub struct FinetuneSpec {
     pub freeze: Freeze,
     /// Training epochs (`epochs`, default 300, ≥ 1).
     pub epochs: usize,
-    /// Learning rate (`lr`, default 1e-3, > 0).
+    /// Learning rate (`lr`, default 3e-3, > 0; the same default as `crucible finetune`, chosen
+    /// in `experiments/finetune-settings`).
     pub lr: f64,
     /// Weight decay (`weight_decay`, default 1e-4, ≥ 0).
     pub weight_decay: f64,
@@ -182,7 +183,7 @@ impl Default for FinetuneSpec {
         FinetuneSpec {
             freeze: Freeze::None,
             epochs: 300,
-            lr: 1e-3,
+            lr: 3e-3,
             weight_decay: 1e-4,
             dropout: 0.1,
             batch_size: 32,

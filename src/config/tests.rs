@@ -558,6 +558,7 @@ fn surrogate_settings_and_defaults() {
     let s = spec.surrogate.unwrap();
     assert_eq!((s.kind, s.device, s.finetune.freeze), (SurrogateKind::Gp, Device::Auto, Freeze::TopK(2)));
     assert_eq!((s.finetune.optimizer, s.finetune.epochs), (TrainOptimizer::Sgd, 300));
+    assert_eq!((s.finetune.lr, s.finetune.weight_decay), (3e-3, 1e-4), "the defaults of crucible finetune");
     let d = parse_str(&BASE.replace("budget:", "surrogate: {kind: finetuned}\nbudget:"), "c.yaml", dir.path())
         .unwrap_err()
         .diagnostics;

@@ -191,3 +191,47 @@ impl ModelCard {
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
+
+// Sizes files are YAML, and YAML lives here and in `config/` (tests/architecture.rs).
+impl Architecture {
+    /// Read sizes from YAML text (`source` names it in errors): a model card (its
+    /// `architecture:` mapping is used, e.g. `surrogates/base/card.yaml`) or a mapping of sizes.
+    /// Keys left out keep their [`Default`]; an unknown key, a value of the wrong type and sizes
+    /// that do not fit together are refused with the key and the reason.
+    pub fn from_yaml(text: &str, source: &str) -> Result<Architecture, SurrogateError> {
+        let bad = |m: String| SurrogateError::Architecture(format!("{source}: {m}"));
+        let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| bad(format!("not YAML: {e}")))?;
+        let given = match doc.get("architecture") {
+            Some(a) => a,
+            None => &doc,
+        };
+        let serde_yaml::Value::Mapping(given) = given else {
+            return Err(bad("expected a mapping of sizes (d_model, heads, …) or a model card".into()));
+        };
+        let serde_yaml::Value::Mapping(mut merged) =
+            serde_yaml::to_value(Architecture::default()).expect("an architecture serialises")
+        else {
+            unreachable!("an architecture serialises to a mapping")
+        };
+        let keys: Vec<String> = merged.keys().filter_map(|k| k.as_str().map(str::to_string)).collect();
+        for (k, v) in given {
+            let name = k.as_str().unwrap_or_default();
+            if !keys.iter().any(|known| known == name) {
+                return Err(bad(format!("unknown key '{}' (expected one of {})", name, keys.join(", "))));
+            }
+            let one = serde_yaml::Mapping::from_iter([(k.clone(), v.clone())]);
+            let mut check = merged.clone();
+            check.extend(one);
+            serde_yaml::from_value::<Architecture>(serde_yaml::Value::Mapping(check.clone()))
+                .map_err(|e| bad(format!("{name}: {e}")))?;
+            merged = check;
+        }
+        let arch: Architecture = serde_yaml::from_value(serde_yaml::Value::Mapping(merged))
+            .map_err(|e| bad(format!("not an architecture: {e}")))?;
+        arch.validate().map_err(|e| match e {
+            SurrogateError::Architecture(m) => bad(m),
+            other => other,
+        })?;
+        Ok(arch)
+    }
+}

@@ -268,6 +268,12 @@ impl NeuralSurrogate {
         })
     }
 
+    /// Split into one single-model surrogate per member (each with its own card; a GP on the
+    /// embedding is dropped), e.g. to fit a GP on each member's embedding.
+    pub fn into_members(self) -> Vec<NeuralSurrogate> {
+        self.members.into_iter().map(NeuralSurrogate::single).collect()
+    }
+
     /// The directory's card (for an ensemble: tasks and inputs of member 0, ensemble metrics).
     pub fn card(&self) -> &ModelCard {
         &self.card

@@ -609,3 +609,55 @@ fn gp_on_the_embedding_takes_the_processing_inputs_too() {
     m.save(dir.path()).unwrap();
     assert_eq!(NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap().predict(&x).unwrap(), m.predict(&x).unwrap());
 }
+
+#[test]
+fn architecture_is_read_from_a_sizes_file_or_a_model_card() {
+    // A partial mapping: the keys given, the rest default.
+    let a = Architecture::from_yaml("d_model: 128\nblocks: 6\nelement_init: learned\n", "big.yaml").unwrap();
+    assert_eq!(
+        a,
+        Architecture { d_model: 128, blocks: 6, element_init: ElementInit::Learned, ..Architecture::default() }
+    );
+    // A model card: its architecture mapping, not its other keys.
+    let card = super::card::ModelCard::new(tiny(), Vec::new(), Vec::new()).to_yaml();
+    assert!(card.contains("architecture:") && card.contains("tasks:"), "{card}");
+    assert_eq!(Architecture::from_yaml(&card, "card.yaml").unwrap(), tiny());
+    // The shipped base's card gives the shipped sizes.
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/surrogates/base/card.yaml")).unwrap();
+    assert_eq!(Architecture::from_yaml(&base, "base").unwrap(), Architecture::default());
+    // Refusals name the file, the key and the reason.
+    let err = |y: &str| Architecture::from_yaml(y, "arch.yaml").unwrap_err().to_string();
+    let e = err("d_modle: 128\n");
+    assert!(e.contains("arch.yaml") && e.contains("unknown key 'd_modle'") && e.contains("d_model"), "{e}");
+    let e = err("heads: four\n");
+    assert!(e.contains("arch.yaml") && e.contains("heads:") && e.contains("invalid type"), "{e}");
+    let e = err("d_model: 64\nheads: 5\n");
+    assert!(e.contains("arch.yaml") && e.contains("divisible by heads 5"), "{e}");
+    let e = err("- 64\n- 4\n");
+    assert!(e.contains("expected a mapping of sizes"), "{e}");
+    let e = err("d_model: [\n");
+    assert!(e.contains("not YAML"), "{e}");
+}
+
+#[test]
+fn an_ensemble_splits_into_its_members_with_their_own_predictions() {
+    let mut s = settings(2);
+    s.members = 3;
+    let ens = finetune(set_of(&steels(40)), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let x = inputs(&["Fe0.7Ni0.2Cr0.1", "Fe0.9C0.1", "Fe0.6Co0.3Mo0.1"]);
+    let together = ens.predict(&x).unwrap();
+    let seeds: Vec<u64> = ens.members().iter().map(|m| m.card().training.as_ref().unwrap().settings.seed).collect();
+    let parts = ens.into_members();
+    assert_eq!(parts.len(), 3);
+    let mut sum = ndarray::Array2::<f64>::zeros(together.mean.raw_dim());
+    for (p, seed) in parts.iter().zip(&seeds) {
+        assert_eq!(p.members().len(), 1, "each part is a single model");
+        assert_eq!(p.card().training.as_ref().unwrap().settings.seed, *seed, "with its own card");
+        let one = p.predict(&x).unwrap();
+        assert!(one.std.is_none(), "a single model states no spread");
+        sum += &one.mean;
+    }
+    for (a, b) in (sum / 3.0).iter().zip(together.mean.iter()) {
+        assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "the members' mean is the ensemble's: {a} vs {b}");
+    }
+}
