@@ -1,31 +1,42 @@
 #!/usr/bin/env bash
-# The finetune-settings study: fine-tuned and from-scratch single networks on four small
-# regression sets, 5-fold CV with fold seeds 0-2, for learning rate {1e-3, 3e-3} x weight
-# decay {1e-4, 1e-2}. Two runs at a time, one libtorch thread each.
-#   bash experiments/finetune-settings/run.sh          (from the repository root)
+# The finetune-settings study, from the repository root:
+#   bash experiments/finetune-settings/run.sh [grid|ensembles]      (default: both, in turn)
+# grid: fine-tuned and from-scratch single networks on four small regression sets, 5-fold CV
+#   with fold seeds 0-2, for learning rate {1e-3, 3e-3} x weight decay {1e-4, 1e-2}.
+# ensembles: deep ensembles of 5 (members differ by seed, same rows) at lr 3e-3, wd 1e-4. The
+#   same ensembles at weight decay 1e-2 are the runs of experiments/finetune-steels round 4
+#   (ens-seed*.json) and experiments/transfer-small-data (*-ensembles*.json).
+# Two runs at a time, one libtorch thread each; a result that exists is not rerun.
 set -euo pipefail
 cargo build --example finetune_cv
 BIN=${FINETUNE_CV:-target/debug/examples/finetune_cv}
 O=experiments/finetune-settings/results
 T=experiments/transfer-small-data/data
 mkdir -p "$O"
+sets() {
+  echo "data/matbench/steels_yield.csv MPa steels"
+  echo "$T/perovskites_castelli-300.csv eV perovskites"
+  echo "$T/log_kvrh-300.csv log10GPa log_kvrh"
+  echo "$T/log_gvrh-300.csv log10GPa log_gvrh"
+}
 jobs() {
-  for lrwd in "1e-3 1e-4" "1e-3 1e-2" "3e-3 1e-4" "3e-3 1e-2"; do
-    set -- $lrwd
-    for s in 0 1 2; do
-      echo "data/matbench/steels_yield.csv MPa steels $1 $2 $s"
-      echo "$T/perovskites_castelli-300.csv eV perovskites $1 $2 $s"
-      echo "$T/log_kvrh-300.csv log10GPa log_kvrh $1 $2 $s"
-      echo "$T/log_gvrh-300.csv log10GPa log_gvrh $1 $2 $s"
+  if [ "$1" = grid ]; then
+    for lrwd in "1e-3 1e-4" "1e-3 1e-2" "3e-3 1e-4" "3e-3 1e-2"; do
+      for s in 0 1 2; do sets | sed "s/\$/ $lrwd $s 1/"; done
     done
-  done
+  else
+    for s in 0 1 2; do sets | sed "s/\$/ 3e-3 1e-4 $s 5/"; done
+  fi
 }
 run_one() {
-  set -- $1
-  local out="$O/$3-lr$4-wd$5-seed$6"
+  set -- $1 # file unit name lr wd seed members
+  local out="$O/$3-lr$4-wd$5-seed$6" more="--no-ensembles"
+  if [ "$7" -gt 1 ]; then out="$O/$3-ensembles-lr$4-wd$5-seed$6"; more="--members $7 --no-bootstrap"; fi
   [ -s "$out.json" ] && return 0
   "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft,scratch --freezes none --lrs "$4" --wds "$5" \
-    --no-ensembles --out "$out.json" >"$out.log" 2>&1
+    $more --out "$out.json" >"$out.log" 2>&1
 }
 export -f run_one; export BIN O
-jobs | xargs -P 2 -I{} bash -c 'run_one "{}"'
+for part in ${1:-grid ensembles}; do
+  jobs "$part" | xargs -P 2 -I{} bash -c 'run_one "{}"'
+done
