@@ -219,12 +219,10 @@ impl Architecture {
             if !keys.iter().any(|known| known == name) {
                 return Err(bad(format!("unknown key '{}' (expected one of {})", name, keys.join(", "))));
             }
-            let one = serde_yaml::Mapping::from_iter([(k.clone(), v.clone())]);
-            let mut check = merged.clone();
-            check.extend(one);
-            serde_yaml::from_value::<Architecture>(serde_yaml::Value::Mapping(check.clone()))
+            merged.insert(k.clone(), v.clone());
+            // one key at a time, so that a wrong type is reported with its key
+            serde_yaml::from_value::<Architecture>(serde_yaml::Value::Mapping(merged.clone()))
                 .map_err(|e| bad(format!("{name}: {e}")))?;
-            merged = check;
         }
         let arch: Architecture = serde_yaml::from_value(serde_yaml::Value::Mapping(merged))
             .map_err(|e| bad(format!("not an architecture: {e}")))?;
