@@ -119,22 +119,22 @@ pub struct SizeArgs {
     /// model card (its `architecture:`), e.g. surrogates/base/card.yaml. Flags override it.
     #[arg(long, value_name = "FILE")]
     pub architecture: Option<PathBuf>,
-    /// Token width (default 64).
+    /// Token width (default: the --architecture file's, else 64).
     #[arg(long)]
     pub d_model: Option<usize>,
-    /// Attention heads (default 4).
+    /// Attention heads (default: the --architecture file's, else 4).
     #[arg(long)]
     pub heads: Option<usize>,
-    /// Attention blocks (default 3).
+    /// Attention blocks (default: the --architecture file's, else 3).
     #[arg(long)]
     pub blocks: Option<usize>,
-    /// Feed-forward width (default 128).
+    /// Feed-forward width (default: the --architecture file's, else 128).
     #[arg(long)]
     pub ff_dim: Option<usize>,
-    /// Head hidden width (default 64).
+    /// Head hidden width (default: the --architecture file's, else 64).
     #[arg(long)]
     pub head_hidden: Option<usize>,
-    /// Dropout (default 0.1).
+    /// Dropout (default: the --architecture file's, else 0.1).
     #[arg(long)]
     pub dropout: Option<f64>,
     /// Learn element embeddings from scratch instead of projecting mat2vec.

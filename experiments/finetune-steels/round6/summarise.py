@@ -13,6 +13,7 @@ from summarise import ARMS as ROUND4, diff, load, msd  # noqa: E402
 
 R4 = dict((label, (pattern, key)) for label, pattern, key in ROUND4)
 RUN = HERE / "member-gp-seed{s}.json"
+DEFAULTS = HERE / "defaults-seed{s}.json"
 ARMS = [
     ("fine-tuned + branch, ensemble of 5 (network means)", "fine-tuned + descriptors, deep ensemble"),
     ("fine-tuned + branch, ensemble of 5, GP mean per member", "fine-tuned + descriptors, deep ensemble, GP mean per member"),
@@ -23,8 +24,18 @@ ARMS = [
 ]
 
 
+# the same ensembles at the product's defaults (weight decay 1e-4 instead of 1e-2)
+AT_DEFAULTS = [
+    ("at the defaults: fine-tuned + branch, ensemble of 5 (network means)", "fine-tuned + descriptors, deep ensemble"),
+    ("at the defaults: fine-tuned + branch, ensemble of 5, GP mean per member", "fine-tuned + descriptors, deep ensemble, GP mean per member"),
+    ("at the defaults: from scratch + branch, ensemble of 5 (network means)", "from scratch + descriptors, deep ensemble"),
+    ("at the defaults: from scratch + branch, ensemble of 5, GP mean per member", "from scratch + descriptors, deep ensemble, GP mean per member"),
+]
+
+
 def main():
     v = {label: load(RUN, key) for label, key in ARMS}
+    v.update({label: load(DEFAULTS, key) for label, key in AT_DEFAULTS})
     refs = [
         ("forest", load(*R4["Magpie random forest"])),
         ("round 4's fine-tuned + branch ensemble", load(*R4["fine-tuned + Magpie + fractions, ensemble of 5 (seeds)"])),
@@ -33,7 +44,7 @@ def main():
     ]
     print("| arm | folds | MAE | " + " | ".join(f"− {n}" for n, _ in refs) + " |")
     print("|---" * (3 + len(refs)) + "|")
-    for label, _ in ARMS:
+    for label, _ in ARMS + AT_DEFAULTS:
         if not v[label]:
             print(f"| {label} | 0 | (not run) |" + " |" * len(refs))
             continue
