@@ -3,6 +3,7 @@
 # means and with each member's own GP on its embedding as its mean, averaged (--member-gp).
 # Fine-tuned and from scratch; fold seeds 0-2. From the repository root:
 #   bash experiments/finetune-steels/round6/run.sh [round4|defaults]     (default: both)
+#   SEEDS="3 4" bash experiments/finetune-steels/round6/run.sh defaults  (fresh fold seeds)
 # round4: round 4's settings (lr 3e-3, weight decay 1e-2) -> member-gp-seed*.json
 # defaults: the product's defaults (lr 3e-3, weight decay 1e-4) -> defaults-seed*.json
 # Two runs at a time, one libtorch thread each; a result that exists is not rerun.
@@ -20,5 +21,5 @@ run_one() {
 }
 export -f run_one; export BIN O
 for part in ${1:-round4 defaults}; do
-  printf "$part %s\n" 0 1 2 | xargs -P 2 -I{} bash -c 'run_one "{}"'
+  printf "$part %s\n" ${SEEDS:-0 1 2} | xargs -P 2 -I{} bash -c 'run_one "{}"'
 done

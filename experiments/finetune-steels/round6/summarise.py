@@ -4,6 +4,7 @@ folds (5-fold CV x fold seeds 0, 1, 2), paired per fold.
 
     python3 experiments/finetune-steels/round6/summarise.py
 """
+import json
 import sys
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def main():
         ("from scratch + branch, ensemble (network means)", v[ARMS[2][0]]),
         ("from scratch + branch, ensemble, GP mean per member", v[ARMS[3][0]]),
     ]
+    refs += [
+        ("from scratch at the defaults, network means", v[AT_DEFAULTS[2][0]]),
+        ("from scratch at the defaults, GP mean per member", v[AT_DEFAULTS[3][0]]),
+    ]
     print("| arm | folds | MAE | " + " | ".join(f"− {n}" for n, _ in refs) + " |")
     print("|---" * (3 + len(refs)) + "|")
     for label, _ in ARMS + AT_DEFAULTS:
@@ -53,5 +58,36 @@ def main():
         print(f"| {label} | {len(allv)} | {msd(allv)} | {cells} |")
 
 
+def load_seeds(pattern, key, seeds):
+    """Like round 4's `load`, for any fold seeds."""
+    out = {}
+    for s in seeds:
+        path = Path(str(pattern).format(s=s))
+        if path.exists():
+            vals = [f.get(key) for f in json.loads(path.read_text())["folds"]]
+            if len(vals) == 5 and all(x is not None for x in vals):
+                out[s] = vals
+    return out
+
+
+def confirm():
+    """The defaults arms on fresh fold seeds 3 and 4, run after seeds 0-2 were seen."""
+    v = {label: load_seeds(DEFAULTS, key, (3, 4)) for label, key in AT_DEFAULTS}
+    forest = load_seeds(DEFAULTS, "Magpie + random forest", (3, 4))
+    refs = [("forest", forest), ("from scratch, network means", v[AT_DEFAULTS[2][0]]),
+            ("from scratch, GP mean per member", v[AT_DEFAULTS[3][0]])]
+    print("\nFresh fold seeds 3 and 4 (10 test folds), at the defaults:\n")
+    print("| arm | folds | MAE | " + " | ".join(f"− {n}" for n, _ in refs) + " |")
+    print("|---" * (3 + len(refs)) + "|")
+    for label, _ in AT_DEFAULTS + [("Magpie random forest", None)]:
+        x = forest if label == "Magpie random forest" else v[label]
+        if not x:
+            print(f"| {label} | 0 | (not run) |" + " |" * len(refs))
+            continue
+        allv = [y for s in sorted(x) for y in x[s]]
+        print(f"| {label} | {len(allv)} | {msd(allv)} | " + " | ".join(diff(x, r) if r else "" for _, r in refs) + " |")
+
+
 if __name__ == "__main__":
     main()
+    confirm()
