@@ -37,10 +37,10 @@ ARMS = [
 ]
 
 
-def load(pattern, key):
+def load(pattern, key, seeds=(0, 1, 2)):
     """Per fold seed that was run: the 5 fold values."""
     out = {}
-    for s in (0, 1, 2):
+    for s in seeds:
         stem = ("" if s == 0 else f"-seed{s}") if "steels-base" in str(pattern) else s
         path = Path(str(pattern).format(s=stem))
         if path.exists():

@@ -4,7 +4,6 @@ folds (5-fold CV x fold seeds 0, 1, 2), paired per fold.
 
     python3 experiments/finetune-steels/round6/summarise.py
 """
-import json
 import sys
 from pathlib import Path
 
@@ -58,22 +57,10 @@ def main():
         print(f"| {label} | {len(allv)} | {msd(allv)} | {cells} |")
 
 
-def load_seeds(pattern, key, seeds):
-    """Like round 4's `load`, for any fold seeds."""
-    out = {}
-    for s in seeds:
-        path = Path(str(pattern).format(s=s))
-        if path.exists():
-            vals = [f.get(key) for f in json.loads(path.read_text())["folds"]]
-            if len(vals) == 5 and all(x is not None for x in vals):
-                out[s] = vals
-    return out
-
-
 def confirm():
     """The defaults arms on fresh fold seeds 3 and 4, run after seeds 0-2 were seen."""
-    v = {label: load_seeds(DEFAULTS, key, (3, 4)) for label, key in AT_DEFAULTS}
-    forest = load_seeds(DEFAULTS, "Magpie + random forest", (3, 4))
+    v = {label: load(DEFAULTS, key, (3, 4)) for label, key in AT_DEFAULTS}
+    forest = load(DEFAULTS, "Magpie + random forest", (3, 4))
     refs = [("forest", forest), ("from scratch, network means", v[AT_DEFAULTS[2][0]]),
             ("from scratch, GP mean per member", v[AT_DEFAULTS[3][0]])]
     print("\nFresh fold seeds 3 and 4 (10 test folds), at the defaults:\n")
