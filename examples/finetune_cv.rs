@@ -23,7 +23,7 @@
 //!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
 //!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--member-gp]
-//!     [--unit MPa]
+//!     [--rotate-val] [--scratch-init mat2vec|learned] [--unit MPa]
 //! ```
 //! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
 //! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
@@ -35,6 +35,9 @@
 //! ensemble these learning rates in turn (`FitSettings::member_lrs`; single networks keep the
 //! candidate's); `--member-gp` also scores every ensemble with each member's own GP on its
 //! embedding as that member's mean (`NeuralSurrogate::into_members`), the means averaged.
+//! `--rotate-val` makes the ensemble members early-stop on different parts of the fold's
+//! training rows (`FitSettings::rotate_val`); `--scratch-init learned` trains the from-scratch
+//! networks with learned element embeddings instead of mat2vec's (`ElementInit::Learned`).
 //! A variant with a single candidate is not
 //! tuned: it trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
@@ -56,8 +59,8 @@ use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
 use crucible::surrogate::fit::{self, attach_embedding_gp, inputs_for, linear_probe, recalibrate_on_validation};
 use crucible::surrogate::metrics::{self, Calibration};
 use crucible::surrogate::{
-    set_threads, DescriptorSet, DescriptorSettings, Device, FitSettings, Freeze, GpMean, KindChoice, LabeledTable,
-    NeuralSurrogate, RegressionLoss, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
+    set_threads, DescriptorSet, DescriptorSettings, Device, ElementInit, FitSettings, Freeze, GpMean, KindChoice,
+    LabeledTable, NeuralSurrogate, RegressionLoss, Start, TaskRequest, TaskSource, TrainSettings, TrainingSet,
 };
 #[path = "common/forest.rs"]
 mod forest;
@@ -100,6 +103,10 @@ struct Args {
     member_gp: bool,
     /// Numbers of top blocks re-initialised, tried for the fine-tuned variants.
     reinits: Vec<usize>,
+    /// Ensemble members early-stop on different parts of the training rows.
+    rotate_val: bool,
+    /// Element embeddings of the from-scratch networks.
+    scratch_init: ElementInit,
     /// Unit of the target, for the tables.
     unit: String,
 }
@@ -151,6 +158,8 @@ fn args() -> Res<Args> {
         bootstrap: true,
         unit: "MPa".into(),
         reinits: vec![0],
+        rotate_val: false,
+        scratch_init: ElementInit::Mat2vec,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -180,6 +189,14 @@ fn args() -> Res<Args> {
             "--member-gp" => a.member_gp = true,
             "--unit" => a.unit = v()?,
             "--reinit" => a.reinits = list(&v()?)?,
+            "--rotate-val" => a.rotate_val = true,
+            "--scratch-init" => {
+                a.scratch_init = match v()?.as_str() {
+                    "mat2vec" => ElementInit::Mat2vec,
+                    "learned" => ElementInit::Learned,
+                    o => return Err(format!("--scratch-init {o}: expected mat2vec or learned").into()),
+                }
+            }
             o => return Err(format!("unknown argument {o}").into()),
         }
     }
@@ -264,16 +281,19 @@ fn settings(c: &Candidate, seed: u64, test_frac: f64, members: usize, a: &Args) 
         descriptors: DescriptorSettings::of(c.desc),
         reinit_top: c.reinit,
         member_lrs: if members > 1 { a.member_lrs.clone() } else { Vec::new() },
+        rotate_val: a.rotate_val,
         ..FitSettings::default()
     }
 }
 
-fn train(set: &TrainingSet, c: &Candidate, base: &NeuralSurrogate, s: &FitSettings) -> Res<NeuralSurrogate> {
+fn train(set: &TrainingSet, c: &Candidate, base: &NeuralSurrogate, s: &FitSettings, a: &Args) -> Res<NeuralSurrogate> {
     let name = "surrogates/base".to_string();
     Ok(match c.kind {
         Kind::FineTuned(_) => fit::finetune(set.clone(), Start::From { model: base, name }, s, &mut |_| {})?,
         Kind::Scratch => {
-            let s = FitSettings { architecture: base.card().architecture.clone(), ..s.clone() };
+            let mut architecture = base.card().architecture.clone();
+            architecture.element_init = a.scratch_init;
+            let s = FitSettings { architecture, ..s.clone() };
             fit::finetune(set.clone(), Start::Scratch, &s, &mut |_| {})?
         }
         Kind::Probe => linear_probe(set.clone(), base, name, s, &mut |_| {})?,
@@ -294,7 +314,7 @@ fn tune(
     let mut best: Option<(f64, Candidate)> = None;
     for c in cands {
         let s = settings(c, a.seed + 1000, 0.2, 1, a);
-        let m = train(pool, c, base, &s)?;
+        let m = train(pool, c, base, &s, a)?;
         let mae = m.card().metrics[0].regression.as_ref().ok_or("no inner-test metrics")?.mae;
         tried.push((c.label(), mae));
         if best.is_none_or(|(b, _)| mae < b) {
@@ -455,7 +475,7 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     println!("fold {k} tuning {}: {} -> {}", v.key, t.join("; "), c.label());
     out.json.insert(format!("tuning_{}", v.key), serde_json::json!({"tried": tried, "chosen": c.label()}));
     let s = settings(&c, a.seed, 0.0, 1, a);
-    let mut m = train(pool, &c, base, &s)?;
+    let mut m = train(pool, &c, base, &s, a)?;
     out.maes.push(v.name, scores(&m, test, y)?.0);
     if !v.uncertainty {
         return Ok(());
@@ -478,7 +498,7 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
         return Ok(());
     }
     let se = settings(&c, a.seed, 0.0, a.members, a);
-    let mut ens = train(pool, &c, base, &se)?;
+    let mut ens = train(pool, &c, base, &se, a)?;
     let (emae, e_raw) = scores(&ens, test, y)?;
     out.maes.push(&format!("{}, deep ensemble", v.name), emae);
     recalibrate_on_validation(&mut ens, pool, &se)?;

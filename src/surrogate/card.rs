@@ -54,6 +54,10 @@ pub struct TrainingRecord {
     /// Bootstrap member index, when trained on a bootstrap resample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<u64>,
+    /// The member's validation part, when ensemble members validate on different parts
+    /// (`FitSettings::rotate_val`; part 0 is the plain validation split).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_part: Option<usize>,
     /// Top attention blocks re-initialised instead of copied from the checkpoint (0: none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub reinit_top: usize,

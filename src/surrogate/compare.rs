@@ -16,7 +16,8 @@ use super::split::Split;
 use super::{SurrogateError, TrainingSet};
 
 /// The fit settings a card records (architecture, optimisation, split fractions and seed,
-/// freeze, dropout, members, bootstrap, descriptor branch, re-initialised blocks), to train a comparable model on
+/// freeze, dropout, members, bootstrap or rotated validation parts, descriptor branch,
+/// re-initialised blocks), to train a comparable model on
 /// `device` (the from-scratch baseline gets the same descriptor branch; the probe never has one).
 pub fn settings_from_card(card: &ModelCard, device: Device) -> Result<FitSettings, SurrogateError> {
     let t = card.training.as_ref().ok_or_else(|| {
@@ -38,6 +39,7 @@ pub fn settings_from_card(card: &ModelCard, device: Device) -> Result<FitSetting
             dropout: d.dropout,
         }),
         reinit_top: t.reinit_top,
+        rotate_val: t.val_part.is_some(),
         // the baselines train at member 0's learning rate
         member_lrs: Vec::new(),
     })

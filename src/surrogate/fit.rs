@@ -7,7 +7,9 @@
 //! ([`FitSettings::descriptors`]), a fresh descriptor branch (see `descriptors`), and trains
 //! with a [`Freeze`] strategy (which never freezes the fresh branches). With `members > 1` it trains a deep ensemble: member `k` uses seed
 //! `seed + k` on the whole training split, or with `bootstrap` on a bootstrap resample of it
-//! (off by default: resampling cost 12–13 MPa on the steels, `experiments/finetune-steels`).
+//! (off by default: resampling cost 12–13 MPa on the steels, `experiments/finetune-steels`),
+//! or with `rotate_val` early-stopping on its own part of the non-test rows
+//! ([`Split::rotated`]).
 //!
 //! A **linear probe** ([`linear_probe`]) freezes a checkpoint's encoder and trains a fresh
 //! linear head: the baseline that shows what the pretrained representation alone is worth.
@@ -127,6 +129,11 @@ pub struct FitSettings {
     /// 0 (default) copies the whole encoder; the number of blocks or more keeps only the
     /// embeddings.
     pub reinit_top: usize,
+    /// Ensemble members validate (early-stop) on different parts of the non-test rows and
+    /// train on the rest ([`Split::rotated`]): member 0 uses the plain split, and together the
+    /// members train on every non-test row (default false: every member early-stops on the
+    /// same validation split). Ignored with `bootstrap` and for a single model.
+    pub rotate_val: bool,
     /// Ensemble members' peak learning rates, cycled: member `k` uses `member_lrs[k % n]`
     /// (a hyperparameter-diverse ensemble, after Wenzel et al. 2020). Empty (default): every
     /// member uses `train.lr`.
@@ -147,6 +154,7 @@ impl Default for FitSettings {
             device: Device::Cpu,
             descriptors: DescriptorSettings::default(),
             reinit_top: 0,
+            rotate_val: false,
             member_lrs: Vec::new(),
         }
     }
@@ -313,8 +321,18 @@ fn train_all(
     if linear_heads {
         arch.head_hidden = 0;
     }
+    let members = s.members.max(1);
+    let rotate = s.rotate_val && members > 1 && !s.bootstrap && !split.val.is_empty();
+    // the rows some member trains on: with rotated validation parts, the validation rows too
+    let seen: Vec<usize> = if rotate {
+        let mut r: Vec<usize> = split.train.iter().chain(&split.val).copied().collect();
+        r.sort_unstable();
+        r
+    } else {
+        split.train.clone()
+    };
     let mut elements: Vec<String> =
-        data.compositions.elements_in(&split.train).iter().map(|&e| ELEMENTS[e].to_string()).collect();
+        data.compositions.elements_in(&seen).iter().map(|&e| ELEMENTS[e].to_string()).collect();
     if let Start::From { model, .. } = &start {
         elements.extend(model.card.elements.iter().cloned());
         elements.sort_by_key(|e| crate::chem::element_index(e));
@@ -323,7 +341,6 @@ fn train_all(
     let scaling: Vec<(f64, f64)> = inputs.iter().map(|i| (i.mean, i.std)).collect();
     let descriptors = DescriptorSpec::fit(&s.descriptors, &data.compositions, &split.train)?;
     let prep = Prepared::new(&data, &scaling, descriptors.as_ref())?;
-    let members = s.members.max(1);
     let reinit_top = if matches!(start, Start::Scratch) { 0 } else { s.reinit_top.min(arch.blocks) };
     let mut models = Vec::with_capacity(members);
     for k in 0..members {
@@ -340,9 +357,11 @@ fn train_all(
             train.l2sp = 0.0; // nothing pretrained to decay toward
         }
         let boot = (members > 1 && s.bootstrap).then_some(k as u64);
+        let part = if rotate && k > 0 { Some(Split::rotated(&data.groups, &spec, k)?) } else { None };
+        let own = part.as_ref().unwrap_or(&split);
         let rows = match boot {
             Some(b) => bootstrap(&split.train, s.train.seed, b),
-            None => split.train.clone(),
+            None => own.train.clone(),
         };
         tch::manual_seed(train.seed as i64);
         let mut model = Model::init(card, s.device)?;
@@ -362,7 +381,7 @@ fn train_all(
         }
         let mode = Mode { encoder: freeze != Freeze::Heads, heads: true };
         let mut cb = |e: &EpochReport| progress(&FitProgress { member: k, members, epoch: e.clone() });
-        let report = fit(&model.net, &model.vs, &prep, &Rows { train: &rows, val: &split.val }, &train, mode, &mut cb)?;
+        let report = fit(&model.net, &model.vs, &prep, &Rows { train: &rows, val: &own.val }, &train, mode, &mut cb)?;
         let (from, from_sha256) = match &start {
             Start::Scratch => ("scratch".to_string(), None),
             Start::From { model, name } => {
@@ -377,9 +396,10 @@ fn train_all(
             settings: train,
             split: spec,
             train_rows: rows.len(),
-            val_rows: split.val.len(),
+            val_rows: own.val.len(),
             test_rows: split.test.len(),
             bootstrap: boot,
+            val_part: rotate.then_some(k),
             reinit_top,
             fit: report,
             threads: tch::get_num_threads().max(1) as usize,

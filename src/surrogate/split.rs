@@ -5,6 +5,11 @@
 //! `round(val_frac · G)` the validation split, the rest training. A non-zero fraction gets at
 //! least one group when there are at least three groups. Rows sharing a composition never
 //! straddle splits. The same seed and data give the same split on every platform.
+//!
+//! [`Split::rotated`] gives ensemble member `k` its own validation part: the non-test groups,
+//! in the same shuffled order, are cut into consecutive blocks of the validation size and
+//! member `k` validates on block `k` (cyclically), so member 0's split is [`Split::by_group`]'s
+//! and the test split is the same for every member.
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -35,6 +40,13 @@ pub struct SplitSpec {
 impl Split {
     /// Split rows by group (see the module docs). `groups[r]` is row `r`'s group.
     pub fn by_group(groups: &[usize], spec: &SplitSpec) -> Result<Split, SurrogateError> {
+        Split::rotated(groups, spec, 0)
+    }
+
+    /// The split of ensemble member `member` when members validate on different parts (see
+    /// the module docs): the test split is [`Split::by_group`]'s, the validation split is the
+    /// `member`-th block (mod the number of whole blocks) of the other groups.
+    pub fn rotated(groups: &[usize], spec: &SplitSpec, member: usize) -> Result<Split, SurrogateError> {
         let ok = |f: f64| (0.0..1.0).contains(&f);
         if !ok(spec.val_frac) || !ok(spec.test_frac) || spec.val_frac + spec.test_frac >= 1.0 {
             return Err(SurrogateError::data(format!(
@@ -57,7 +69,8 @@ impl Split {
         // 0 = train, 1 = val, 2 = test
         let mut which = vec![0u8; ng];
         order.iter().take(nt).for_each(|&g| which[g] = 2);
-        order.iter().skip(nt).take(nv).for_each(|&g| which[g] = 1);
+        let blocks = if nv == 0 { 1 } else { ((ng - nt) / nv).max(1) };
+        order.iter().skip(nt + (member % blocks) * nv).take(nv).for_each(|&g| which[g] = 1);
         let mut s = Split::default();
         for (r, &g) in groups.iter().enumerate() {
             match which[g] {
@@ -106,6 +119,25 @@ mod tests {
         }
         let e = Split::by_group(&groups, &SplitSpec { val_frac: 0.6, test_frac: 0.5, seed: 0 }).unwrap_err();
         assert!(e.to_string().contains("sum to less than 1"), "{e}");
+        // rotated validation parts: member 0 is the plain split; each member keeps the test
+        // split, validates on 20 fresh rows, and the members' parts cover the non-test rows
+        assert_eq!(Split::rotated(&groups, &spec, 0).unwrap(), a);
+        let parts: Vec<Split> = (0..9).map(|k| Split::rotated(&groups, &spec, k).unwrap()).collect();
+        let mut seen = Vec::new();
+        for p in &parts[..8] {
+            assert_eq!(p.test, a.test);
+            assert_eq!((p.train.len(), p.val.len()), (140, 20));
+            assert!(p.val.iter().all(|r| !seen.contains(r)), "validation parts overlap");
+            seen.extend(p.val.iter().copied());
+            for &r in &p.val {
+                assert!(p.val.contains(&(r ^ 1)), "row {r} and its duplicate straddle splits");
+            }
+        }
+        assert_eq!(parts[8], a, "the parts cycle after the last whole block");
+        let mut nontest: Vec<usize> = a.train.iter().chain(&a.val).copied().collect();
+        nontest.sort_unstable();
+        seen.sort_unstable();
+        assert_eq!(seen, nontest, "every non-test row validates some member");
         let b = bootstrap(&a.train, 1, 0);
         assert_eq!(b.len(), a.train.len());
         assert!(b.iter().all(|r| a.train.contains(r)));

@@ -661,3 +661,35 @@ fn an_ensemble_splits_into_its_members_with_their_own_predictions() {
         assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "the members' mean is the ensemble's: {a} vs {b}");
     }
 }
+
+#[test]
+fn ensemble_members_can_early_stop_on_their_own_validation_parts() {
+    let set = set_of(&synthetic(40));
+    let mut s = settings(2);
+    s.members = 3;
+    let shared = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    s.rotate_val = true;
+    let rotated = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let rec = |m: &Model| m.card.training.clone().unwrap();
+    let parts: Vec<Option<usize>> = rotated.members().iter().map(|m| rec(m).val_part).collect();
+    assert_eq!(parts, vec![Some(0), Some(1), Some(2)], "each member records its part");
+    assert!(shared.members().iter().all(|m| rec(m).val_part.is_none()));
+    for (a, b) in shared.members().iter().zip(rotated.members()) {
+        assert_eq!((rec(a).train_rows, rec(a).val_rows), (rec(b).train_rows, rec(b).val_rows));
+    }
+    // member 0 keeps the plain split, so it is the same network; the others saw other rows
+    let x = inputs(&["Fe2Ni", "NiAl", "Fe3Al"]);
+    let p = |m: &Model| m.predict(&x).unwrap().mean;
+    assert!(max_diff(&p(&shared.members()[0]), &p(&rotated.members()[0])) < 1e-12);
+    for k in 1..3 {
+        assert!(max_diff(&p(&shared.members()[k]), &p(&rotated.members()[k])) > 1e-6, "member {k}");
+        let (a, b) = (rec(&shared.members()[k]).fit, rec(&rotated.members()[k]).fit);
+        assert_ne!(a.val_losses, b.val_losses, "member {k} early-stopped on other rows");
+    }
+    // the comparison baselines retrain the same way, and a single model ignores the setting
+    let back = super::compare::settings_from_card(rotated.card(), Device::Cpu).unwrap();
+    assert!(back.rotate_val);
+    s.members = 1;
+    let single = finetune(set, Start::Scratch, &s, &mut |_| {}).unwrap();
+    assert_eq!(rec(&single.members()[0]).val_part, None);
+}
