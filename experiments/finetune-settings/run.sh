@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The finetune-settings study, from the repository root:
-#   bash experiments/finetune-settings/run.sh [grid|ensembles]      (default: both, in turn)
+#   bash experiments/finetune-settings/run.sh [grid|ensembles|rotated]   (default: the first two)
 # grid: fine-tuned and from-scratch single networks on four small regression sets, 5-fold CV
 #   with fold seeds 0-2, for learning rate {1e-3, 3e-3} x weight decay {1e-4, 1e-2}.
 # ensembles: deep ensembles of 5 (members differ by seed, same rows) at lr 3e-3, wd 1e-4. The
 #   same ensembles at weight decay 1e-2 are the runs of experiments/finetune-steels round 4
 #   (ens-seed*.json) and experiments/transfer-small-data (*-ensembles*.json).
+# rotated: the same ensembles with members that early-stop on their own validation parts
+#   (--rotate-val; experiments/finetune-steels round 7) -> *-rotated-*.json
 # Two runs at a time, one libtorch thread each; a result that exists is not rerun.
 set -euo pipefail
 cargo build --example finetune_cv
@@ -24,19 +26,22 @@ jobs() {
     for lrwd in "1e-3 1e-4" "1e-3 1e-2" "3e-3 1e-4" "3e-3 1e-2"; do
       for s in 0 1 2; do sets | sed "s/\$/ $lrwd $s 1/"; done
     done
+  elif [ "$1" = rotated ]; then
+    for s in 0 1 2; do sets | sed "s/\$/ 3e-3 1e-4 $s 5 rotated/"; done
   else
     for s in 0 1 2; do sets | sed "s/\$/ 3e-3 1e-4 $s 5/"; done
   fi
 }
 run_one() {
-  set -- $1 # file unit name lr wd seed members
+  set -- $1 # file unit name lr wd seed members [rotated]
   local out="$O/$3-lr$4-wd$5-seed$6" more="--no-ensembles"
   if [ "$7" -gt 1 ]; then out="$O/$3-ensembles-lr$4-wd$5-seed$6"; more="--members $7 --no-bootstrap"; fi
+  if [ "${8:-}" = rotated ]; then out="$O/$3-rotated-lr$4-wd$5-seed$6"; more="$more --rotate-val"; fi
   [ -s "$out.json" ] && return 0
   "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft,scratch --freezes none --lrs "$4" --wds "$5" \
     $more --out "$out.json" >"$out.log" 2>&1
 }
 export -f run_one; export BIN O
-for part in ${1:-grid ensembles}; do
+for part in ${@:-grid ensembles}; do
   jobs "$part" | xargs -P 2 -I{} bash -c 'run_one "{}"'
 done

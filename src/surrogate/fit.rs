@@ -240,7 +240,10 @@ pub fn attach_embedding_gp(
 
 /// Scale `model`'s std (ensemble or GP) to be calibrated on the validation split of `data`
 /// under settings `s` (nothing when that split is empty); recomputes the card's held-out
-/// metrics. Returns the factors (empty when nothing was done).
+/// metrics. Returns the factors (empty when nothing was done). An ensemble whose members
+/// early-stopped on their own parts (`s.rotate_val`) is calibrated on all the parts, each row
+/// against the mean of the member that did not train on it
+/// ([`NeuralSurrogate::recalibrate_std_around`]).
 pub fn recalibrate_on_validation(
     model: &mut NeuralSurrogate,
     data: &TrainingSet,
@@ -250,7 +253,24 @@ pub fn recalibrate_on_validation(
     if split.val.is_empty() {
         return Ok(Vec::new());
     }
-    let f = model.recalibrate_std(&inputs_for(data, &split.val), &targets_for(data, model, &split.val)?)?;
+    let members = model.members.len();
+    let f = if s.rotate_val && !s.bootstrap && members > 1 && model.gp.is_none() {
+        // every member's own validation part, residuals from the member that held it out
+        let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+        let (mut rows, mut owner) = (Vec::new(), Vec::new());
+        for k in 0..members {
+            let part = Split::rotated(&data.groups, &spec, k)?;
+            owner.extend(std::iter::repeat_n(k, part.val.len()));
+            rows.extend(part.val);
+        }
+        let x = inputs_for(data, &rows);
+        let means: Vec<ndarray::Array2<f64>> =
+            model.members.iter().map(|m| m.predict(&x).map(|p| p.mean)).collect::<Result<_, _>>()?;
+        let held = ndarray::Array2::from_shape_fn(means[0].dim(), |(i, t)| means[owner[i]][[i, t]]);
+        model.recalibrate_std_around(&x, &targets_for(data, model, &rows)?, Some(&held))?
+    } else {
+        model.recalibrate_std(&inputs_for(data, &split.val), &targets_for(data, model, &split.val)?)?
+    };
     refresh_held_out(model, data, &split)?;
     Ok(f)
 }

@@ -686,6 +686,25 @@ fn ensemble_members_can_early_stop_on_their_own_validation_parts() {
         let (a, b) = (rec(&shared.members()[k]).fit, rec(&rotated.members()[k]).fit);
         assert_ne!(a.val_losses, b.val_losses, "member {k} early-stopped on other rows");
     }
+    // recalibration uses every member's part, each row against the member that held it out
+    let mut rotated = rotated;
+    let f = super::fit::recalibrate_on_validation(&mut rotated, &set, &s).unwrap();
+    let spec = super::split::SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+    let parts: Vec<Vec<usize>> =
+        (0..3).map(|k| super::split::Split::rotated(&set.groups, &spec, k).unwrap().val).collect();
+    let rows = rotated.card().uncertainty.as_ref().unwrap().std_scale.as_ref().unwrap().rows[0];
+    assert_eq!(rows, parts.iter().map(Vec::len).sum::<usize>(), "calibrated on all three parts");
+    let mut z2 = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        let x = super::fit::inputs_for(&set, part);
+        let own = rotated.members()[k].predict(&x).unwrap().mean;
+        let std = rotated.predict(&x).unwrap().std.unwrap();
+        for (i, &r) in part.iter().enumerate() {
+            z2.push(((set.target(r, 0) - own[[i, 0]]) / (std[[i, 0]] / f[0])).powi(2));
+        }
+    }
+    let want = (z2.iter().sum::<f64>() / z2.len() as f64).sqrt();
+    assert!((f[0] - want).abs() < 1e-9 * want, "factor {} against {want}", f[0]);
     // the comparison baselines retrain the same way, and a single model ignores the setting
     let back = super::compare::settings_from_card(rotated.card(), Device::Cpu).unwrap();
     assert!(back.rotate_val);

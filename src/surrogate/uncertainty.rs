@@ -211,8 +211,33 @@ impl NeuralSurrogate {
     /// both a network and a GP on its embedding are over-confident on their own training rows.
     /// Tasks with fewer than 5 held-out targets keep factor 1. Returns the factors.
     pub fn recalibrate_std(&mut self, x: &ModelInputs, targets: &Array2<f64>) -> Result<Vec<f64>, SurrogateError> {
+        self.recalibrate_std_around(x, targets, None)
+    }
+
+    /// [`recalibrate_std`](NeuralSurrogate::recalibrate_std) with the residuals taken from
+    /// `held_out_mean` (n × tasks) instead of the model's own mean: for an ensemble whose
+    /// members early-stopped on different parts, the mean of the one member that did not
+    /// train on each row. That member errs more than the ensemble's mean, so the factor errs
+    /// on the wide side.
+    pub fn recalibrate_std_around(
+        &mut self,
+        x: &ModelInputs,
+        targets: &Array2<f64>,
+        held_out_mean: Option<&Array2<f64>>,
+    ) -> Result<Vec<f64>, SurrogateError> {
         let nt = self.card.tasks.len();
         check_targets(x, targets, nt)?;
+        if let Some(m) = held_out_mean {
+            if m.dim() != targets.dim() {
+                return Err(SurrogateError::data(format!(
+                    "held-out means are {} × {}, the targets {} × {}",
+                    m.nrows(),
+                    m.ncols(),
+                    targets.nrows(),
+                    targets.ncols()
+                )));
+            }
+        }
         let method = self.uncertainty_method();
         if method == "none" {
             return Err(SurrogateError::Settings(
@@ -224,6 +249,7 @@ impl NeuralSurrogate {
         }
         let pred = self.predict(x)?;
         let std = pred.std.as_ref().expect("a model with an uncertainty method predicts a std");
+        let mean = held_out_mean.unwrap_or(&pred.mean);
         let (mut factors, mut rows) = (vec![1.0; nt], vec![0; nt]);
         for (t, task) in self.card.tasks.iter().enumerate() {
             if task.kind.is_classification() {
@@ -231,7 +257,7 @@ impl NeuralSurrogate {
             }
             let z2: Vec<f64> = (0..x.len())
                 .filter(|&i| targets[[i, t]].is_finite())
-                .map(|i| ((targets[[i, t]] - pred.mean[[i, t]]) / std[[i, t]].max(1e-12)).powi(2))
+                .map(|i| ((targets[[i, t]] - mean[[i, t]]) / std[[i, t]].max(1e-12)).powi(2))
                 .collect();
             rows[t] = z2.len();
             if z2.len() >= 5 {
