@@ -122,14 +122,22 @@ fn evaluate_compares_a_fine_tuned_model_with_a_probe_and_scratch() {
     let mut ft = vec!["finetune", "--from", &base, "--data", &data, "--target", "y", "--out", "ft"];
     ft.extend(["--epochs", "3", "--threads", "1", "--ensemble", "2", "--test-frac", "0.2", "--freeze", "top_k:1"]);
     ok(d, &ft);
-    // members train on the same rows by default; --bootstrap resamples them
+    // members early-stop on their own validation parts by default; --shared-validation puts
+    // them on one split, --bootstrap resamples them
     let member_card = |dir: &str| std::fs::read_to_string(d.join(dir).join("member-1").join("card.yaml")).unwrap();
     assert!(!member_card("ft").contains("bootstrap:"), "{}", member_card("ft"));
+    assert!(member_card("ft").contains("val_part: 1"), "{}", member_card("ft"));
+    let mut shared = ft.clone();
+    shared[8] = "ft-shared";
+    shared.push("--shared-validation");
+    ok(d, &shared);
+    assert!(!member_card("ft-shared").contains("val_part"), "{}", member_card("ft-shared"));
     let mut boot = ft.clone();
     boot[8] = "ft-boot";
     boot.push("--bootstrap");
     ok(d, &boot);
     assert!(member_card("ft-boot").contains("bootstrap: 1"), "{}", member_card("ft-boot"));
+    assert!(!member_card("ft-boot").contains("val_part"), "{}", member_card("ft-boot"));
     let t = ok(d, &["evaluate", "--model", "ft", "--data", &data, "--target", "y"]);
     assert!(t.contains("calibration (ensemble of 2 members): NLL"), "{t}");
     assert!(t.contains("(a) linear probe: the encoder of") && t.contains("(b) from scratch"), "{t}");

@@ -222,6 +222,7 @@ fn fit_settings(s: &SurrogateSpec, seed: u64, dev: surrogate::Device) -> FitSett
         dropout: Some(f.dropout),
         members,
         bootstrap: s.uncertainty.is_some_and(|u| u.bootstrap),
+        rotate_val: s.uncertainty.is_some_and(|u| u.rotate_validation),
         device: dev,
         descriptors: DescriptorSettings::of(match f.descriptors {
             Descriptors::None => DescriptorSet::None,

@@ -186,7 +186,7 @@ fn read_freeze(r: &mut Reader, path: &str, v: &Value) -> Option<Freeze> {
 }
 
 fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<UncertaintySpec> {
-    let m = r.map(path, v, Some(&["method", "members", "bootstrap"]))?;
+    let m = r.map(path, v, Some(&["method", "members", "bootstrap", "rotate_validation"]))?;
     let method = r
         .require(&m, "method", "ensemble or gp")
         .and_then(|x| r.word(&m.path("method"), x, &["ensemble", "gp"], "uncertainty method"))
@@ -199,7 +199,21 @@ fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<Uncertainty
         Some(x) => r.boolean(&m.path("bootstrap"), x)?,
         None => false,
     };
-    Some(UncertaintySpec { method: method?, members, bootstrap })
+    let rotate_validation = match m.get("rotate_validation") {
+        Some(x) => {
+            let rotate = r.boolean(&m.path("rotate_validation"), x)?;
+            if rotate && bootstrap {
+                r.report(
+                    Problem::value(&m.path("rotate_validation"), "bootstrap members share one validation split")
+                        .expected("false, or leave bootstrap out"),
+                );
+                return None;
+            }
+            rotate
+        }
+        None => !bootstrap,
+    };
+    Some(UncertaintySpec { method: method?, members, bootstrap, rotate_validation })
 }
 
 /// Reads `optimizer` (absent: every default). `objectives` is the number of objectives,

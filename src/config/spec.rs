@@ -247,6 +247,10 @@ pub struct UncertaintySpec {
     /// default false: on the same rows, differing only by seed — resampling cost 12–13 MPa on
     /// the steels, `experiments/finetune-steels` round 4).
     pub bootstrap: bool,
+    /// Ensemble members early-stop on their own parts of the non-test rows and train on the
+    /// rest (`rotate_validation`, default true unless `bootstrap`; 3–5 MPa more accurate on
+    /// the steels, `experiments/finetune-steels` round 7). False: all on one split.
+    pub rotate_validation: bool,
 }
 
 /// Uncertainty methods.

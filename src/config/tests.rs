@@ -159,7 +159,12 @@ fn product_example_parses_into_the_expected_spec() {
                 early_stopping: Some(EarlyStopping { patience: 30 }),
                 descriptors: Descriptors::None,
             },
-            uncertainty: Some(UncertaintySpec { method: UncertaintyMethod::Ensemble, members: 5, bootstrap: false }),
+            uncertainty: Some(UncertaintySpec {
+                method: UncertaintyMethod::Ensemble,
+                members: 5,
+                bootstrap: false,
+                rotate_validation: true,
+            }),
             device: Device::Cpu,
             retrain_every: None,
         }),
@@ -599,6 +604,13 @@ fn ensemble_members_resample_by_bootstrap_only_when_told_to() {
     assert!(u(&with("{method: ensemble, members: 3, bootstrap: true}")).bootstrap);
     let d = parse_str(&with("{method: ensemble, bootstrap: maybe}"), "c.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "surrogate.uncertainty.bootstrap").expected.is_some(), "{d:#?}");
+    // members validate on their own parts unless told otherwise or resampled
+    assert!(u(&with("{method: ensemble}")).rotate_validation);
+    assert!(!u(&with("{method: ensemble, rotate_validation: false}")).rotate_validation);
+    assert!(!u(&with("{method: ensemble, bootstrap: true}")).rotate_validation);
+    let both = with("{method: ensemble, bootstrap: true, rotate_validation: true}");
+    let d = parse_str(&both, "c.yaml", dir.path()).unwrap_err().diagnostics;
+    assert!(at(&d, "surrogate.uncertainty.rotate_validation").message.contains("share one validation split"), "{d:#?}");
 }
 
 #[test]
