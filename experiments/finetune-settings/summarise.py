@@ -104,6 +104,41 @@ def ensembles():
                 print(f"| {name} | {wd} | {label} | {len(m)} | {st.mean(m):.4g} ± {st.stdev(m):.2g} | {d} | {vs} | {rf} | {nll:.3g} | {cov} |")
 
 
+def rotated():
+    """Ensembles whose members early-stop on their own validation parts (--rotate-val), paired
+    with the same ensembles on one shared split (lr 3e-3, weight decay 1e-4)."""
+    arms = [("fine-tuned from base, deep ensemble", "fine-tuned"), ("from scratch, deep ensemble", "from scratch")]
+    print("\n### Deep ensembles of 5 with rotated validation parts, lr 3e-3, weight decay 1e-4\n")
+    print("| set | arm | folds | MAE | − shared split | − from scratch | − forest | NLL recal. | 1σ / 2σ | shared split: NLL recal. | 1σ / 2σ |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    rel = {a: [] for a, _ in arms}
+    for name, _ in SETS:
+        f = load([RESULTS / f"{name}-rotated-lr3e-3-wd1e-4-seed{s}.json" for s in (0, 1, 2)])
+        ref = load(ensemble_files(name, "1e-4"))
+        if not f:
+            continue
+        for arm, label in arms:
+            m = [x[arm] for x in f]
+            shared = [x[arm] for x in ref[: len(m)]]
+            rel[arm].append(st.mean(m) / st.mean(shared))
+            vs = diff(m, [x[arms[1][0]] for x in f]) if arm == arms[0][0] else ""
+            key = f"{arm.removesuffix(', deep ensemble')}: ensemble, recalibrated on validation"
+
+            def cal(rows):
+                c = [x["calibration"][key] for x in rows if key in x.get("calibration", {})]
+                if not c:
+                    return "", ""
+                cov = f"{100 * st.mean(v[1] for v in c):.0f} % / {100 * st.mean(v[2] for v in c):.0f} %"
+                return f"{st.mean(v[0] for v in c):.3g}", cov
+
+            (n1, c1), (n2, c2) = cal(f), cal(ref[: len(m)])
+            print(f"| {name} | {label} | {len(m)} | {st.mean(m):.4g} ± {st.stdev(m):.2g} | {diff(m, shared)} | {vs} | {diff(m, [x[RF] for x in f])} | {n1} | {c1} | {n2} | {c2} |")
+    for arm, label in arms:
+        if rel[arm]:
+            print(f"\n{label}: MAE rotated / shared, mean over {len(rel[arm])} sets: {st.mean(rel[arm]):.3f}")
+
+
 if __name__ == "__main__":
     main()
     ensembles()
+    rotated()

@@ -69,7 +69,7 @@ impl Split {
         // 0 = train, 1 = val, 2 = test
         let mut which = vec![0u8; ng];
         order.iter().take(nt).for_each(|&g| which[g] = 2);
-        let blocks = if nv == 0 { 1 } else { ((ng - nt) / nv).max(1) };
+        let blocks = (ng - nt).checked_div(nv).unwrap_or(1).max(1);
         order.iter().skip(nt + (member % blocks) * nv).take(nv).for_each(|&g| which[g] = 1);
         let mut s = Split::default();
         for (r, &g) in groups.iter().enumerate() {
