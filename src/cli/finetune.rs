@@ -79,7 +79,7 @@ pub struct FinetuneArgs {
     no_bootstrap: bool,
     /// Ensemble members all early-stop on the same validation split and train on the same
     /// rows. By default member k validates on its own part (member 0 on the split a single
-    /// network would use) and trains on the rest: 3–5 MPa more accurate on the steels
+    /// network would use) and trains on the rest: 2.5–4.5 MPa more accurate on the steels
     /// (experiments/finetune-steels, round 7). The std is then recalibrated on every part,
     /// each row against the member that did not train on it.
     /// Bootstrap members always share the validation split.

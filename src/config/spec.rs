@@ -248,7 +248,7 @@ pub struct UncertaintySpec {
     /// the steels, `experiments/finetune-steels` round 4).
     pub bootstrap: bool,
     /// Ensemble members early-stop on their own parts of the non-test rows and train on the
-    /// rest (`rotate_validation`, default true unless `bootstrap`; 3–5 MPa more accurate on
+    /// rest (`rotate_validation`, default true unless `bootstrap`; 2.5–4.5 MPa more accurate on
     /// the steels, `experiments/finetune-steels` round 7). False: all on one split.
     pub rotate_validation: bool,
 }
