@@ -105,7 +105,23 @@ fn finetune_with_a_gp_on_the_embedding_predicts_and_evaluates_a_std() {
     no_gp.extend(["--gp-mean", "gp"]);
     let o = crucible(d, &no_gp);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("--gp-mean gp needs --uncertainty gp"), "{}", text(&o));
+    assert!(text(&o).contains("--gp-mean gp needs --uncertainty gp or an ensemble"), "{}", text(&o));
+    // with an ensemble, every member takes its mean from its own GP; the std is their spread
+    let mut ens = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "m5"];
+    ens.extend(["--ensemble", "2", "--gp-mean", "gp"]);
+    ens.extend(fast);
+    let t = ok(d, &ens);
+    assert!(t.contains("GP mean per member: each of the 2 members"), "{t}");
+    assert!(t.contains("std recalibrated on"), "{t}");
+    assert!(d.join("m5/member-1/gp.safetensors").is_file() && !d.join("m5/gp.safetensors").exists());
+    let card = std::fs::read_to_string(d.join("m5/card.yaml")).unwrap();
+    assert!(card.contains("method: ensemble") && card.contains("member_gp_mean: true"), "{card}");
+    let t = ok(d, &["predict", "--model", "m5", "--data", &data, "--out", "e.csv"]);
+    assert!(!t.contains("GP on the embedding"), "{t}");
+    let (mean, std) = (column("e.csv", "y_mean"), column("e.csv", "y_std"));
+    assert!(mean.iter().zip(&std).all(|(m, s)| m.is_some() && s.is_some_and(|s| s > 0.0)));
+    let t = ok(d, &["evaluate", "--model", "m5", "--data", &data, "--target", "y"]);
+    assert!(t.contains("calibration (ensemble of 2 members"), "{t}");
 }
 
 #[test]

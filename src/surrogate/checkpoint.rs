@@ -121,7 +121,8 @@ fn copy_checked(model: &Model, tensors: Vec<(String, Tensor)>, path: &Path) -> R
 impl NeuralSurrogate {
     /// Write the model directory: a single model, or an ensemble card plus `member-<k>/`.
     /// A GP on the embedding goes to `gp.safetensors` next to the card (its record and
-    /// SHA-256 in the card); a stale one from an earlier save is removed.
+    /// SHA-256 in the card); a stale one from an earlier save is removed. Members' own GPs
+    /// (GP means per member) go to `member-<k>/gp.safetensors`, recorded in the member's card.
     pub fn save(&mut self, dir: &Path) -> Result<(), SurrogateError> {
         std::fs::create_dir_all(dir).map_err(|e| ck(dir, format!("cannot create the directory: {e}")))?;
         self.save_gp(dir)?;
@@ -133,9 +134,12 @@ impl NeuralSurrogate {
             return Ok(());
         }
         self.card.members.clear();
-        for (k, m) in self.members.iter_mut().enumerate() {
+        for k in 0..self.members.len() {
             let name = format!("member-{k}");
-            m.save(&dir.join(&name))?;
+            let sub = dir.join(&name);
+            std::fs::create_dir_all(&sub).map_err(|e| ck(&sub, format!("cannot create the directory: {e}")))?;
+            self.save_member_gp(k, &sub)?;
+            self.members[k].save(&sub)?;
             self.card.members.push(name);
         }
         self.card.weights_sha256 = None;
@@ -156,18 +160,19 @@ impl NeuralSurrogate {
             return Ok(m);
         }
         let mut members = Vec::new();
-        for name in &card.members {
-            let sub: PathBuf = dir.join(name);
-            let m = Model::load(&sub, device)?;
+        let dirs: Vec<PathBuf> = card.members.iter().map(|name| dir.join(name)).collect();
+        for sub in &dirs {
+            let m = Model::load(sub, device)?;
             let same = m.card.tasks.iter().map(|t| &t.name).eq(card.tasks.iter().map(|t| &t.name))
                 && m.card.inputs.iter().map(|i| &i.name).eq(card.inputs.iter().map(|i| &i.name));
             if !same {
-                return Err(ck(&sub, "this member's tasks or inputs differ from the ensemble card's"));
+                return Err(ck(sub, "this member's tasks or inputs differ from the ensemble card's"));
             }
             members.push(m);
         }
-        let mut m = NeuralSurrogate { card, members, gp: None };
+        let mut m = NeuralSurrogate { card, members, gp: None, member_gps: Vec::new() };
         m.load_gp(dir)?;
+        m.load_member_gps(&dirs)?;
         Ok(m)
     }
 }

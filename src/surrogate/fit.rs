@@ -35,6 +35,9 @@ use super::uncertainty::GpMean;
 use super::SurrogateError;
 use crate::chem::ELEMENTS;
 
+/// Held while a fit seeds libtorch's generator and draws a network's initial weights.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Which parameters fine-tuning may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freeze {
@@ -238,6 +241,41 @@ pub fn attach_embedding_gp(
     refresh_held_out(model, data, &split)
 }
 
+/// Give each member of the ensemble `model` its own GP on its own embedding as its mean
+/// ([`NeuralSurrogate::fit_member_gps`]), each fitted on the rows that member trained on
+/// under settings `s` (its own part's training rows with `s.rotate_val`, else the training
+/// split; with `s.bootstrap` the distinct rows of its resample), then, when `recalibrate`,
+/// scale the std on the validation rows ([`recalibrate_on_validation`]) and recompute the
+/// card's held-out metrics. Seeded by `s.train.seed`.
+pub fn attach_member_gps(
+    model: &mut NeuralSurrogate,
+    data: &TrainingSet,
+    s: &FitSettings,
+    recalibrate: bool,
+) -> Result<(), SurrogateError> {
+    let split = fit_split(data, s)?;
+    let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+    let rotate = s.rotate_val && !s.bootstrap && !split.val.is_empty();
+    let mut rows = Vec::with_capacity(model.members.len());
+    for k in 0..model.members.len() {
+        let own = if rotate {
+            Split::rotated(&data.groups, &spec, k)?.train
+        } else if s.bootstrap {
+            let mut b = bootstrap(&split.train, s.train.seed, k as u64);
+            b.dedup();
+            b
+        } else {
+            split.train.clone()
+        };
+        rows.push((inputs_for(data, &own), targets_for(data, model, &own)?));
+    }
+    model.fit_member_gps(&rows, s.train.seed)?;
+    if recalibrate {
+        recalibrate_on_validation(model, data, s)?;
+    }
+    refresh_held_out(model, data, &split)
+}
+
 /// Scale `model`'s std (ensemble or GP) to be calibrated on the validation split of `data`
 /// under settings `s` (nothing when that split is empty); recomputes the card's held-out
 /// metrics. Returns the factors (empty when nothing was done). An ensemble whose members
@@ -264,8 +302,7 @@ pub fn recalibrate_on_validation(
             rows.extend(part.val);
         }
         let x = inputs_for(data, &rows);
-        let means: Vec<ndarray::Array2<f64>> =
-            model.members.iter().map(|m| m.predict(&x).map(|p| p.mean)).collect::<Result<_, _>>()?;
+        let means = model.member_means(&x)?;
         let held = ndarray::Array2::from_shape_fn(means[0].dim(), |(i, t)| means[owner[i]][[i, t]]);
         model.recalibrate_std_around(&x, &targets_for(data, model, &rows)?, Some(&held))?
     } else {
@@ -383,8 +420,13 @@ fn train_all(
             Some(b) => bootstrap(&split.train, s.train.seed, b),
             None => own.train.clone(),
         };
-        tch::manual_seed(train.seed as i64);
-        let mut model = Model::init(card, s.device)?;
+        let mut model = {
+            // libtorch's generator is process-wide: seeding and drawing the initial weights
+            // must not interleave with another fit's in this process (e.g. parallel tests)
+            let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
+            tch::manual_seed(train.seed as i64);
+            Model::init(card, s.device)?
+        };
         let freeze = match &start {
             Start::Scratch => Freeze::None,
             Start::From { model: src, .. } => {

@@ -228,20 +228,26 @@ pub struct NeuralSurrogate {
     pub(crate) card: ModelCard,
     pub(crate) members: Vec<Model>,
     pub(crate) gp: Option<EmbeddingGps>,
+    /// Per member, a GP on its own embedding that gives that member's mean (empty: none).
+    pub(crate) member_gps: Vec<EmbeddingGps>,
 }
 
 impl NeuralSurrogate {
     /// A single model.
     pub fn single(model: Model) -> NeuralSurrogate {
-        NeuralSurrogate { card: model.card.clone(), members: vec![model], gp: None }
+        NeuralSurrogate { card: model.card.clone(), members: vec![model], gp: None, member_gps: Vec::new() }
     }
 
     /// An ensemble of members sharing tasks and inputs (the card: member 0's).
     pub(crate) fn ensemble(members: Vec<Model>) -> NeuralSurrogate {
         let mut card = members[0].card.clone();
-        card.uncertainty =
-            Some(super::uncertainty::UncertaintyRecord { method: "ensemble".into(), gp: None, std_scale: None });
-        NeuralSurrogate { card, members, gp: None }
+        card.uncertainty = Some(super::uncertainty::UncertaintyRecord {
+            method: "ensemble".into(),
+            gp: None,
+            std_scale: None,
+            member_gp_mean: false,
+        });
+        NeuralSurrogate { card, members, gp: None, member_gps: Vec::new() }
     }
 
     /// Several trained models as one ensemble, e.g. encoders pretrained with different seeds
@@ -268,10 +274,19 @@ impl NeuralSurrogate {
         })
     }
 
-    /// Split into one single-model surrogate per member (each with its own card; a GP on the
-    /// embedding is dropped), e.g. to fit a GP on each member's embedding.
+    /// Split into one single-model surrogate per member (each with its own card; a GP on
+    /// member 0's embedding is dropped, a member's own GP for its mean is kept), e.g. to fit
+    /// a GP on each member's embedding.
     pub fn into_members(self) -> Vec<NeuralSurrogate> {
-        self.members.into_iter().map(NeuralSurrogate::single).collect()
+        let mut gps = self.member_gps.into_iter();
+        self.members
+            .into_iter()
+            .map(|m| {
+                let mut s = NeuralSurrogate::single(m);
+                s.gp = gps.next();
+                s
+            })
+            .collect()
     }
 
     /// The directory's card (for an ensemble: tasks and inputs of member 0, ensemble metrics).
@@ -305,7 +320,8 @@ impl NeuralSurrogate {
             .collect()
     }
 
-    /// Predictions for every row: the members' mean, and as std the GP's on the embedding
+    /// Predictions for every row: the members' mean (each member's own GP mean when the
+    /// members have GPs, [`fit_member_gps`](Self::fit_member_gps)), and as std the GP's on the embedding
     /// when the model has one ([`uncertainty_method`](Self::uncertainty_method) `gp`; the
     /// predictive std, noise included; tasks without a GP keep the members' spread, or 0 for a
     /// single model), else the members'
@@ -315,7 +331,11 @@ impl NeuralSurrogate {
         let mut z = None;
         let mut preds = Vec::with_capacity(self.members.len());
         for (k, m) in self.members.iter().enumerate() {
-            let (p, e) = m.predict_embed(x, k == 0 && self.gp.is_some())?;
+            let own = self.member_gps.get(k);
+            let (mut p, e) = m.predict_embed(x, (k == 0 && self.gp.is_some()) || own.is_some())?;
+            if let (Some(g), Some(e)) = (own, &e) {
+                g.apply_mean(&mut p, e, &x.inputs);
+            }
             z = z.or(e);
             preds.push(p);
         }

@@ -712,3 +712,52 @@ fn ensemble_members_can_early_stop_on_their_own_validation_parts() {
     let single = finetune(set, Start::Scratch, &s, &mut |_| {}).unwrap();
     assert_eq!(rec(&single.members()[0]).val_part, None);
 }
+
+#[test]
+fn ensemble_members_can_take_their_means_from_their_own_gps() {
+    let set = set_of(&synthetic(40));
+    let mut s = settings(3);
+    s.members = 3;
+    s.rotate_val = true;
+    let mut ens = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let x = inputs(&["Fe2Ni", "NiAl", "Fe3Al", "FeAl"]);
+    let net = ens.member_means(&x).unwrap();
+    super::fit::attach_member_gps(&mut ens, &set, &s, true).unwrap();
+    assert_eq!(ens.uncertainty_method(), "ensemble");
+    assert!(ens.card().uncertainty.as_ref().unwrap().member_gp_mean);
+    let own = ens.member_means(&x).unwrap();
+    let p = ens.predict(&x).unwrap();
+    let avg = (&own[0] + &own[1] + &own[2]) / 3.0;
+    assert!(max_diff(&p.mean, &avg) < 1e-12, "the mean averages the members' GP means");
+    assert!(p.std.as_ref().unwrap().iter().all(|&v| v > 0.0));
+    let spec = super::split::SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+    // each member's GP was fitted on the rows that member trained on: refitting member k's GP
+    // on its own part's training rows gives the same means
+    let dir = tempfile::tempdir().unwrap();
+    ens.save(dir.path()).unwrap();
+    assert!(dir.path().join("member-2/gp.safetensors").is_file());
+    let back = NeuralSurrogate::load(dir.path(), Device::Cpu).unwrap();
+    assert!(max_diff(&back.predict(&x).unwrap().mean, &p.mean) < 1e-12, "save and load keep the GPs");
+    for (k, mut m) in back.into_members().into_iter().enumerate() {
+        assert!(max_diff(&own[k], &net[k]) > 1e-6, "member {k}'s GP moved its mean");
+        assert!(max_diff(&m.predict(&x).unwrap().mean, &own[k]) < 1e-12, "member {k} alone keeps its GP mean");
+        let rows = super::split::Split::rotated(&set.groups, &spec, k).unwrap().train;
+        let t = super::fit::targets_for(&set, &m, &rows).unwrap();
+        m.gp = None;
+        m.fit_embedding_gp(&super::fit::inputs_for(&set, &rows), &t, s.train.seed).unwrap();
+        m.set_gp_mean(super::GpMean::Gp);
+        assert!(max_diff(&m.predict(&x).unwrap().mean, &own[k]) < 1e-9, "member {k} fitted on its own rows");
+    }
+    // a member's GP file gone is a clear error naming it
+    std::fs::remove_file(dir.path().join("member-1/gp.safetensors")).unwrap();
+    let e = NeuralSurrogate::load(dir.path(), Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("member-1") && e.contains("gp.safetensors"), "{e}");
+    // a single network has no members to give GPs to, and one GP per model or per member
+    s.members = 1;
+    let mut single = finetune(set.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let e = super::fit::attach_member_gps(&mut single, &set, &s, false).unwrap_err().to_string();
+    assert!(e.contains("need an ensemble"), "{e}");
+    let mut again = NeuralSurrogate::load(dir.path().join("member-0").as_path(), Device::Cpu).unwrap();
+    assert_eq!(again.uncertainty_method(), "gp", "a member directory is itself a GP-mean model");
+    again.gp = None;
+}
