@@ -23,7 +23,7 @@
 //!     [--models ft,scratch,probe,ft-desc,scratch-desc] [--desc-sets magpie]
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
 //!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--member-gp]
-//!     [--rotate-val] [--scratch-init mat2vec|learned] [--unit MPa]
+//!     [--rotate-val] [--scratch-init mat2vec|learned] [--member-gp-own] [--unit MPa]
 //! ```
 //! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
 //! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
@@ -34,7 +34,10 @@
 //! ensemble members on the same rows (seeds differ); `--member-lrs` gives the members of every
 //! ensemble these learning rates in turn (`FitSettings::member_lrs`; single networks keep the
 //! candidate's); `--member-gp` also scores every ensemble with each member's own GP on its
-//! embedding as that member's mean (`NeuralSurrogate::into_members`), the means averaged.
+//! embedding as that member's mean (`NeuralSurrogate::into_members`), the means averaged,
+//! each GP fitted on the fold's shared training split; `--member-gp-own` scores the product's
+//! version instead (`fit::attach_member_gps`: each member's GP on the rows that member trained
+//! on, the std recalibrated as `crucible finetune --ensemble N --gp-mean gp` does).
 //! `--rotate-val` makes the ensemble members early-stop on different parts of the fold's
 //! training rows (`FitSettings::rotate_val`); `--scratch-init learned` trains the from-scratch
 //! networks with learned element embeddings instead of mat2vec's (`ElementInit::Learned`).
@@ -101,6 +104,9 @@ struct Args {
     /// Also score each ensemble with every member's own GP on its embedding as that member's
     /// mean, the members' GP means averaged.
     member_gp: bool,
+    /// Also score each ensemble with every member's own GP, fitted on the rows that member
+    /// trained on, as its mean (`fit::attach_member_gps`, what `--gp-mean gp` does).
+    member_gp_own: bool,
     /// Numbers of top blocks re-initialised, tried for the fine-tuned variants.
     reinits: Vec<usize>,
     /// Ensemble members early-stop on different parts of the training rows.
@@ -154,6 +160,7 @@ fn args() -> Res<Args> {
         ensembles: true,
         member_lrs: Vec::new(),
         member_gp: false,
+        member_gp_own: false,
         l2sps: vec![0.0],
         bootstrap: true,
         unit: "MPa".into(),
@@ -187,6 +194,7 @@ fn args() -> Res<Args> {
             "--no-bootstrap" => a.bootstrap = false,
             "--member-lrs" => a.member_lrs = list(&v()?)?,
             "--member-gp" => a.member_gp = true,
+            "--member-gp-own" => a.member_gp_own = true,
             "--unit" => a.unit = v()?,
             "--reinit" => a.reinits = list(&v()?)?,
             "--rotate-val" => a.rotate_val = true,
@@ -505,6 +513,16 @@ fn run_variant(v: &Variant, f: &FoldData<'_>, base: &NeuralSurrogate, a: &Args, 
     let (_, e_rec) = scores(&ens, test, y)?;
     out.cals.push(&format!("{}: ensemble, raw", v.name), e_raw.expect("ensemble std"));
     out.cals.push(&format!("{}: ensemble, recalibrated on validation", v.name), e_rec.expect("ensemble std"));
+    if a.member_gp_own {
+        // the product's path: each member's GP on the rows it trained on (attach_member_gps)
+        fit::attach_member_gps(&mut ens, pool, &se, true)?;
+        let (mae, cal) = scores(&ens, test, y)?;
+        out.maes.push(&format!("{}, deep ensemble, GP mean per member (own rows)", v.name), mae);
+        out.cals.push(
+            &format!("{}: ensemble, GP mean per member (own rows), recalibrated", v.name),
+            cal.expect("ensemble std"),
+        );
+    }
     if a.member_gp {
         let all: Vec<usize> = (0..test.len()).collect();
         let x = inputs_for(test, &all);

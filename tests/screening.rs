@@ -98,11 +98,17 @@ fn lab_loop_predicts_suggestions_and_ingest_retrains_the_surrogate() {
     write(
         dir.path(),
         "lab.yaml",
-        &screening_config(dir.path(), "{kind: function, functions: {yield_strength: sphere}}", 50),
+        &screening_config(dir.path(), "{kind: function, functions: {yield_strength: sphere}}", 50)
+            .replace("members: 2}", "members: 2, mean: gp}"),
     );
     let o = crucible(dir.path(), &["suggest", "lab.yaml", "--batch", "3"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
+    // uncertainty.mean: gp gives each member its own GP on its embedding for its mean
+    assert!(t.contains("2-member ensemble, each member's mean from a GP on its embedding"), "{t}");
+    let gp_file = dir.path().join("out/model/member-1/gp.safetensors");
+    assert!(gp_file.is_file());
+    let first_gp = std::fs::read(&gp_file).unwrap();
     let sheet = dir.path().join("out/suggestions/iteration-0000.csv");
     let body = std::fs::read_to_string(&sheet).unwrap();
     let header: Vec<&str> = body.lines().next().unwrap().split(',').collect();
@@ -123,6 +129,8 @@ fn lab_loop_predicts_suggestions_and_ingest_retrains_the_surrogate() {
     assert!(t.contains("surrogate: fine-tuning from"), "ingest re-trains: {t}");
     let card = std::fs::read_to_string(dir.path().join("out/model/card.yaml")).unwrap();
     assert!(card.contains("run log"), "the re-trained model learned from the run's measurements:\n{card}");
+    assert!(card.contains("member_gp_mean: true"), "{card}");
+    assert_ne!(std::fs::read(&gp_file).unwrap(), first_gp, "the members' GPs are re-fitted too");
     let rows = latest(&dir.path().join("out"));
     assert!(
         rows.iter().all(|r| r.model_hash.as_ref() == Some(&first_hash)),

@@ -317,9 +317,12 @@ pub fn train(
     // The std is scaled to be calibrated on the validation split (the rows early stopping
     // watched, never trained on): raw ensemble spreads and GP posteriors are over-confident
     // (experiments/finetune-steels).
+    let gp_mean = s.uncertainty.is_some_and(|u| u.gp_mean);
     if s.uncertainty.is_some_and(|u| u.method == UncertaintyMethod::Gp) {
-        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true, surrogate::GpMean::Network)
-            .map_err(model_err)?;
+        let mean = if gp_mean { surrogate::GpMean::Gp } else { surrogate::GpMean::Network };
+        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true, mean).map_err(model_err)?;
+    } else if settings.members > 1 && gp_mean {
+        surrogate::fit::attach_member_gps(&mut net, &data, &settings, true).map_err(model_err)?;
     } else if settings.members > 1 {
         surrogate::fit::recalibrate_on_validation(&mut net, &data, &settings).map_err(model_err)?;
     }
@@ -431,6 +434,9 @@ impl CampaignModel {
         }
         let uncertainty = match net.uncertainty_method() {
             "gp" => "std from a GP on its embedding".to_string(),
+            "ensemble" if net.card().uncertainty.as_ref().is_some_and(|u| u.member_gp_mean) => {
+                format!("{members}-member ensemble, each member's mean from a GP on its embedding")
+            }
             "ensemble" => format!("{members}-member ensemble"),
             _ => "single model, no std".to_string(),
         };

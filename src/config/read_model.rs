@@ -186,7 +186,7 @@ fn read_freeze(r: &mut Reader, path: &str, v: &Value) -> Option<Freeze> {
 }
 
 fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<UncertaintySpec> {
-    let m = r.map(path, v, Some(&["method", "members", "bootstrap", "rotate_validation"]))?;
+    let m = r.map(path, v, Some(&["method", "members", "bootstrap", "rotate_validation", "mean"]))?;
     let method = r
         .require(&m, "method", "ensemble or gp")
         .and_then(|x| r.word(&m.path("method"), x, &["ensemble", "gp"], "uncertainty method"))
@@ -213,7 +213,11 @@ fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<Uncertainty
         }
         None => !bootstrap,
     };
-    Some(UncertaintySpec { method: method?, members, bootstrap, rotate_validation })
+    let gp_mean = match m.get("mean") {
+        Some(x) => r.word(&m.path("mean"), x, &["network", "gp"], "source of the predicted mean")? == "gp",
+        None => false,
+    };
+    Some(UncertaintySpec { method: method?, members, bootstrap, rotate_validation, gp_mean })
 }
 
 /// Reads `optimizer` (absent: every default). `objectives` is the number of objectives,

@@ -251,6 +251,10 @@ pub struct UncertaintySpec {
     /// rest (`rotate_validation`, default true unless `bootstrap`; 2.5–4.5 MPa more accurate on
     /// the steels, `experiments/finetune-steels` round 7). False: all on one split.
     pub rotate_validation: bool,
+    /// Where the predicted mean comes from (`mean`, `network` or `gp`; default `network`): with
+    /// `gp`, a GP on the embedding gives it — for `method: gp` the model's GP, for an ensemble
+    /// each member's own GP on its own embedding (as `crucible finetune --gp-mean gp`).
+    pub gp_mean: bool,
 }
 
 /// Uncertainty methods.

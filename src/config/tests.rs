@@ -164,6 +164,7 @@ fn product_example_parses_into_the_expected_spec() {
                 members: 5,
                 bootstrap: false,
                 rotate_validation: true,
+                gp_mean: false,
             }),
             device: Device::Cpu,
             retrain_every: None,
@@ -611,6 +612,12 @@ fn ensemble_members_resample_by_bootstrap_only_when_told_to() {
     let both = with("{method: ensemble, bootstrap: true, rotate_validation: true}");
     let d = parse_str(&both, "c.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "surrogate.uncertainty.rotate_validation").message.contains("share one validation split"), "{d:#?}");
+    // the mean from the network by default, from GPs on the embedding when asked
+    assert!(!u(&with("{method: ensemble}")).gp_mean);
+    assert!(u(&with("{method: ensemble, mean: gp}")).gp_mean);
+    assert!(u(&with("{method: gp, mean: gp}")).gp_mean);
+    let d = parse_str(&with("{method: ensemble, mean: forest}"), "c.yaml", dir.path()).unwrap_err().diagnostics;
+    assert!(at(&d, "surrogate.uncertainty.mean").expected.is_some(), "{d:#?}");
 }
 
 #[test]

@@ -6,8 +6,11 @@
 #            -> rotate-seed*.json
 #   learned: from scratch with learned element embeddings instead of mat2vec's
 #            (--scratch-init learned), shared split -> learned-seed*.json
+#   own:     rotate's ensembles again, scored with the product's GP mean per member
+#            (--member-gp-own: each member's GP on the rows it trained on, as
+#            `crucible finetune --ensemble 5 --gp-mean gp`) -> own-seed*.json
 # From the repository root:
-#   bash experiments/finetune-steels/round7/run.sh [rotate] [learned]    (default: both)
+#   bash experiments/finetune-steels/round7/run.sh [rotate] [learned] [own]   (default: the first two)
 #   SEEDS="0 1" bash experiments/finetune-steels/round7/run.sh rotate
 # Two runs at a time, one libtorch thread each; a result that exists is not rerun.
 set -euo pipefail
@@ -18,10 +21,12 @@ run_one() {
   set -- $1 # part seed
   local models=ft-desc,scratch-desc extra=--rotate-val
   if [ "$1" = learned ]; then models=scratch-desc; extra="--scratch-init learned"; fi
-  local out="$O/$1-seed$2"
+  if [ "$1" = own ]; then extra="--rotate-val --member-gp-own"; fi
+  local out="$O/$1-seed$2" gp=--member-gp
+  [ "$1" = own ] && gp=""
   [ -s "$out.json" ] && return 0
   "$BIN" --seed "$2" --models "$models" --desc-sets magpie+fractions --desc-lrs 3e-3 --desc-wds 1e-4 \
-    --desc-freezes none --members 5 --no-bootstrap --member-gp $extra --out "$out.json" >"$out.log" 2>&1
+    --desc-freezes none --members 5 --no-bootstrap $gp $extra --out "$out.json" >"$out.log" 2>&1
 }
 export -f run_one; export BIN O
 jobs=""
