@@ -138,16 +138,17 @@ fn evaluate_compares_a_fine_tuned_model_with_a_probe_and_scratch() {
     let mut ft = vec!["finetune", "--from", &base, "--data", &data, "--target", "y", "--out", "ft"];
     ft.extend(["--epochs", "3", "--threads", "1", "--ensemble", "2", "--test-frac", "0.2", "--freeze", "top_k:1"]);
     ok(d, &ft);
-    // members early-stop on their own validation parts by default; --shared-validation puts
-    // them on one split, --bootstrap resamples them
+    // members train on the same rows by default; --rotate-validation gives each its own
+    // validation part, --bootstrap a resample
     let member_card = |dir: &str| std::fs::read_to_string(d.join(dir).join("member-1").join("card.yaml")).unwrap();
     assert!(!member_card("ft").contains("bootstrap:"), "{}", member_card("ft"));
-    assert!(member_card("ft").contains("val_part: 1"), "{}", member_card("ft"));
-    let mut shared = ft.clone();
-    shared[8] = "ft-shared";
-    shared.push("--shared-validation");
-    ok(d, &shared);
-    assert!(!member_card("ft-shared").contains("val_part"), "{}", member_card("ft-shared"));
+    assert!(!member_card("ft").contains("val_part"), "{}", member_card("ft"));
+    let mut rotated = ft.clone();
+    rotated[8] = "ft-rotated";
+    rotated.push("--rotate-validation");
+    let t = ok(d, &rotated);
+    assert!(member_card("ft-rotated").contains("val_part: 1"), "{}", member_card("ft-rotated"));
+    assert!(t.contains("std recalibrated on"), "{t}");
     let mut boot = ft.clone();
     boot[8] = "ft-boot";
     boot.push("--bootstrap");

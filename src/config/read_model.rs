@@ -211,7 +211,7 @@ fn read_uncertainty(r: &mut Reader, path: &str, v: &Value) -> Option<Uncertainty
             }
             rotate
         }
-        None => !bootstrap,
+        None => false,
     };
     let gp_mean = match m.get("mean") {
         Some(x) => r.word(&m.path("mean"), x, &["network", "gp"], "source of the predicted mean")? == "gp",

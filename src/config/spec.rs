@@ -248,8 +248,9 @@ pub struct UncertaintySpec {
     /// the steels, `experiments/finetune-steels` round 4).
     pub bootstrap: bool,
     /// Ensemble members early-stop on their own parts of the non-test rows and train on the
-    /// rest (`rotate_validation`, default true unless `bootstrap`; 2.5–4.5 MPa more accurate on
-    /// the steels, `experiments/finetune-steels` round 7). False: all on one split.
+    /// rest (`rotate_validation`, default false: all on one split). More accurate (2.5–4.5 MPa
+    /// on the steels) but the recalibrated std under-covers (`experiments/finetune-steels`
+    /// round 7, `experiments/finetune-settings`); not with `bootstrap`.
     pub rotate_validation: bool,
     /// Where the predicted mean comes from (`mean`, `network` or `gp`; default `network`): with
     /// `gp`, a GP on the embedding gives it — for `method: gp` the model's GP, for an ensemble

@@ -163,7 +163,7 @@ fn product_example_parses_into_the_expected_spec() {
                 method: UncertaintyMethod::Ensemble,
                 members: 5,
                 bootstrap: false,
-                rotate_validation: true,
+                rotate_validation: false,
                 gp_mean: false,
             }),
             device: Device::Cpu,
@@ -605,9 +605,9 @@ fn ensemble_members_resample_by_bootstrap_only_when_told_to() {
     assert!(u(&with("{method: ensemble, members: 3, bootstrap: true}")).bootstrap);
     let d = parse_str(&with("{method: ensemble, bootstrap: maybe}"), "c.yaml", dir.path()).unwrap_err().diagnostics;
     assert!(at(&d, "surrogate.uncertainty.bootstrap").expected.is_some(), "{d:#?}");
-    // members validate on their own parts unless told otherwise or resampled
-    assert!(u(&with("{method: ensemble}")).rotate_validation);
-    assert!(!u(&with("{method: ensemble, rotate_validation: false}")).rotate_validation);
+    // members validate on one split unless told to rotate, which resampling excludes
+    assert!(!u(&with("{method: ensemble}")).rotate_validation);
+    assert!(u(&with("{method: ensemble, rotate_validation: true}")).rotate_validation);
     assert!(!u(&with("{method: ensemble, bootstrap: true}")).rotate_validation);
     let both = with("{method: ensemble, bootstrap: true, rotate_validation: true}");
     let d = parse_str(&both, "c.yaml", dir.path()).unwrap_err().diagnostics;
