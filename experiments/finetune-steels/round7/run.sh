@@ -8,7 +8,9 @@
 #            (--scratch-init learned), shared split -> learned-seed*.json
 #   own:     rotate's ensembles again, scored with the product's GP mean per member
 #            (--member-gp-own: each member's GP on the rows it trained on, as
-#            `crucible finetune --ensemble 5 --gp-mean gp`) -> own-seed*.json
+#            `crucible finetune --ensemble 5 --rotate-validation --gp-mean gp`) -> own-seed*.json
+#   own-shared: the same on one shared split (as `crucible finetune --ensemble 5 --gp-mean gp`)
+#            -> own-shared-seed*.json
 # From the repository root:
 #   bash experiments/finetune-steels/round7/run.sh [rotate] [learned] [own]   (default: the first two)
 #   SEEDS="0 1" bash experiments/finetune-steels/round7/run.sh rotate
@@ -22,8 +24,9 @@ run_one() {
   local models=ft-desc,scratch-desc extra=--rotate-val
   if [ "$1" = learned ]; then models=scratch-desc; extra="--scratch-init learned"; fi
   if [ "$1" = own ]; then extra="--rotate-val --member-gp-own"; fi
+  if [ "$1" = own-shared ]; then extra="--member-gp-own"; fi
   local out="$O/$1-seed$2" gp=--member-gp
-  [ "$1" = own ] && gp=""
+  case "$1" in own*) gp="" ;; esac
   [ -s "$out.json" ] && return 0
   "$BIN" --seed "$2" --models "$models" --desc-sets magpie+fractions --desc-lrs 3e-3 --desc-wds 1e-4 \
     --desc-freezes none --members 5 --no-bootstrap $gp $extra --out "$out.json" >"$out.log" 2>&1

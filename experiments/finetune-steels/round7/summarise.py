@@ -88,5 +88,43 @@ def main():
     table(v, (3, 4))
 
 
+OWN = HERE / "own-seed{s}.json"
+OWN_SHARED = HERE / "own-shared-seed{s}.json"
+OWN_KEY = ", deep ensemble, GP mean per member (own rows)"
+
+
+def product():
+    """The product's GP mean per member (each member's GP on the rows it trained on, std
+    recalibrated), on one shared split and with rotated parts, against the same ensembles'
+    network means, with the calibration of both."""
+    import json
+    import statistics as st
+    print("\nThe product's GP mean per member (--gp-mean gp with an ensemble):\n")
+    print("| arm | folds | MAE | − the same ensemble, network means | NLL recal. | 1σ / 2σ | network means: NLL recal. | 1σ / 2σ |")
+    print("|---|---|---|---|---|---|---|---|")
+    for split, pattern in (("shared split", OWN_SHARED), ("rotated parts", OWN)):
+        for arm in (FT, SC):
+            gp = load(pattern, arm + OWN_KEY, SEEDS)
+            net = load(pattern, arm + ENS, SEEDS)
+            if not gp:
+                continue
+            allv = [y for s in sorted(gp) for y in gp[s]]
+            short = arm.removesuffix(" + descriptors")
+            cal = {"gp": [], "net": []}
+            for s in sorted(gp):
+                for f in json.loads(Path(str(pattern).format(s=s)).read_text())["folds"]:
+                    c = f.get("calibration", {})
+                    cal["gp"].append(c[f"{arm}: ensemble, GP mean per member (own rows), recalibrated"])
+                    cal["net"].append(c[f"{arm}: ensemble, recalibrated on validation"])
+
+            def fmt(c):
+                return (f"{st.mean(x[0] for x in c):.2f}",
+                        f"{100 * st.mean(x[1] for x in c):.0f} % / {100 * st.mean(x[2] for x in c):.0f} %")
+
+            (n1, c1), (n2, c2) = fmt(cal["gp"]), fmt(cal["net"])
+            print(f"| {short}, {split} | {len(allv)} | {msd(allv)} | {diff(gp, net)} | {n1} | {c1} | {n2} | {c2} |")
+
+
 if __name__ == "__main__":
     main()
+    product()
