@@ -70,7 +70,8 @@ pub struct FinetuneArgs {
     /// elsewhere (experiments/transfer-small-data, experiments/finetune-steels round 4). With
     /// an ensemble, gp gives every member its own GP on its own embedding, fitted on the rows
     /// that member trained on, as its mean; the std is still the members' spread. On the steels
-    /// that was 3 MPa more accurate (experiments/finetune-steels round 7).
+    /// with a descriptor branch that was 2.9 MPa more accurate over 25 folds
+    /// (experiments/finetune-steels rounds 6 and 7).
     #[arg(long, default_value = "network")]
     gp_mean: String,
     /// Ensemble members train on bootstrap resamples of the training split. Off by default:

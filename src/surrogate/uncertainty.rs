@@ -188,8 +188,8 @@ impl NeuralSurrogate {
     /// targets, NaN = missing; pass the rows member `k` was trained on). [`predict`] then
     /// averages the members' GP means and states their spread as the std (the method stays
     /// `ensemble`); [`save`] writes each GP into its member's directory. Over 25 steels folds
-    /// this was 3 MPa more accurate than the members' network means
-    /// (`experiments/finetune-steels` round 7).
+    /// with a descriptor branch this was 2.9 MPa more accurate than the members' network means
+    /// (`experiments/finetune-steels` rounds 6 and 7).
     ///
     /// [`predict`]: NeuralSurrogate::predict
     /// [`save`]: NeuralSurrogate::save
