@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The finetune-settings study, from the repository root:
-#   bash experiments/finetune-settings/run.sh [grid|ensembles|rotated]   (default: the first two)
+#   bash experiments/finetune-settings/run.sh [grid|ensembles|rotated|gpmean]   (default: the first two)
 # grid: fine-tuned and from-scratch single networks on four small regression sets, 5-fold CV
 #   with fold seeds 0-2, for learning rate {1e-3, 3e-3} x weight decay {1e-4, 1e-2}.
 # ensembles: deep ensembles of 5 (members differ by seed, same rows) at lr 3e-3, wd 1e-4. The
@@ -8,6 +8,9 @@
 #   (ens-seed*.json) and experiments/transfer-small-data (*-ensembles*.json).
 # rotated: the same ensembles with members that early-stop on their own validation parts
 #   (--rotate-val; experiments/finetune-steels round 7) -> *-rotated-*.json
+# gpmean: the same ensembles (one shared split) also scored with each member's own GP mean
+#   (--member-gp-own, as `crucible finetune --ensemble 5 --gp-mean gp`), the three compound
+#   sets only -> *-gpmean-*.json
 # Two runs at a time, one libtorch thread each; a result that exists is not rerun.
 set -euo pipefail
 cargo build --example finetune_cv
@@ -26,6 +29,8 @@ jobs() {
     for lrwd in "1e-3 1e-4" "1e-3 1e-2" "3e-3 1e-4" "3e-3 1e-2"; do
       for s in 0 1 2; do sets | sed "s/\$/ $lrwd $s 1/"; done
     done
+  elif [ "$1" = gpmean ]; then
+    for s in 0 1 2; do sets | grep -v steels | sed "s/\$/ 3e-3 1e-4 $s 5 gpmean/"; done
   elif [ "$1" = rotated ]; then
     for s in 0 1 2; do sets | sed "s/\$/ 3e-3 1e-4 $s 5 rotated/"; done
   else
@@ -37,6 +42,7 @@ run_one() {
   local out="$O/$3-lr$4-wd$5-seed$6" more="--no-ensembles"
   if [ "$7" -gt 1 ]; then out="$O/$3-ensembles-lr$4-wd$5-seed$6"; more="--members $7 --no-bootstrap"; fi
   if [ "${8:-}" = rotated ]; then out="$O/$3-rotated-lr$4-wd$5-seed$6"; more="$more --rotate-val"; fi
+  if [ "${8:-}" = gpmean ]; then out="$O/$3-gpmean-lr$4-wd$5-seed$6"; more="$more --member-gp-own"; fi
   [ -s "$out.json" ] && return 0
   "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft,scratch --freezes none --lrs "$4" --wds "$5" \
     $more --out "$out.json" >"$out.log" 2>&1

@@ -138,7 +138,33 @@ def rotated():
             print(f"\n{label}: MAE rotated / shared, mean over {len(rel[arm])} sets: {st.mean(rel[arm]):.3f}")
 
 
+def gpmean():
+    """Ensembles (one shared split) scored with each member's own GP mean (--member-gp-own),
+    paired with the same ensembles' network means, and the calibration of both."""
+    arms = [("fine-tuned from base", "fine-tuned"), ("from scratch", "from scratch")]
+    print("\n### Deep ensembles of 5: each member's GP mean against network means\n")
+    print("| set | arm | folds | MAE, GP means | − network means | − forest | NLL recal. | 1σ / 2σ | network means: NLL recal. | 1σ / 2σ |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, _ in SETS:
+        f = load([RESULTS / f"{name}-gpmean-lr3e-3-wd1e-4-seed{s}.json" for s in (0, 1, 2)])
+        if not f:
+            continue
+        for arm, label in arms:
+            gp = [x[f"{arm}, deep ensemble, GP mean per member (own rows)"] for x in f]
+            net = [x[f"{arm}, deep ensemble"] for x in f]
+
+            def cal(key):
+                c = [x["calibration"][key] for x in f if key in x.get("calibration", {})]
+                cov = f"{100 * st.mean(v[1] for v in c):.0f} % / {100 * st.mean(v[2] for v in c):.0f} %"
+                return f"{st.mean(v[0] for v in c):.3g}", cov
+
+            n1, c1 = cal(f"{arm}: ensemble, GP mean per member (own rows), recalibrated")
+            n2, c2 = cal(f"{arm}: ensemble, recalibrated on validation")
+            print(f"| {name} | {label} | {len(gp)} | {st.mean(gp):.4g} ± {st.stdev(gp):.2g} | {diff(gp, net)} | {diff(gp, [x[RF] for x in f])} | {n1} | {c1} | {n2} | {c2} |")
+
+
 if __name__ == "__main__":
     main()
     ensembles()
     rotated()
+    gpmean()

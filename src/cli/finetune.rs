@@ -71,7 +71,8 @@ pub struct FinetuneArgs {
     /// an ensemble, gp gives every member its own GP on its own embedding, fitted on the rows
     /// that member trained on, as its mean; the std is still the members' spread. On the steels
     /// with a descriptor branch that was 2.9 MPa more accurate over 25 folds
-    /// (experiments/finetune-steels rounds 6 and 7).
+    /// (experiments/finetune-steels rounds 6 and 7); without a branch it was worse on
+    /// perovskites and level on elastic moduli (experiments/finetune-settings).
     #[arg(long, default_value = "network")]
     gp_mean: String,
     /// Ensemble members train on bootstrap resamples of the training split. Off by default:
