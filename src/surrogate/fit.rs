@@ -214,7 +214,19 @@ pub fn linear_probe(
 
 /// The split a fit with settings `s` makes of `data` (the same rows every time).
 pub fn fit_split(data: &TrainingSet, s: &FitSettings) -> Result<Split, SurrogateError> {
-    Split::by_group(&data.groups, &SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed })
+    Split::by_group(&data.groups, &split_spec(s))
+}
+
+/// The split fractions and seed of settings `s`.
+fn split_spec(s: &FitSettings) -> SplitSpec {
+    SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed }
+}
+
+/// Whether the `members` of a fit with settings `s` and shared split `split` early-stop on
+/// their own validation parts (`rotate_val`, for an ensemble without bootstrap, when there is
+/// a validation split to rotate).
+fn rotates(s: &FitSettings, members: usize, split: &Split) -> bool {
+    s.rotate_val && members > 1 && !s.bootstrap && !split.val.is_empty()
 }
 
 /// Fit a GP on `model`'s embedding (the second uncertainty method) to the training split of
@@ -254,8 +266,7 @@ pub fn attach_member_gps(
     recalibrate: bool,
 ) -> Result<(), SurrogateError> {
     let split = fit_split(data, s)?;
-    let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
-    let rotate = s.rotate_val && !s.bootstrap && !split.val.is_empty();
+    let (spec, rotate) = (split_spec(s), rotates(s, model.members.len(), &split));
     let mut rows = Vec::with_capacity(model.members.len());
     for k in 0..model.members.len() {
         let own = if rotate {
@@ -292,12 +303,11 @@ pub fn recalibrate_on_validation(
         return Ok(Vec::new());
     }
     let members = model.members.len();
-    let f = if s.rotate_val && !s.bootstrap && members > 1 && model.gp.is_none() {
+    let f = if rotates(s, members, &split) && model.gp.is_none() {
         // every member's own validation part, residuals from the member that held it out
-        let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
         let (mut rows, mut owner) = (Vec::new(), Vec::new());
         for k in 0..members {
-            let part = Split::rotated(&data.groups, &spec, k)?;
+            let part = Split::rotated(&data.groups, &split_spec(s), k)?;
             owner.extend(std::iter::repeat_n(k, part.val.len()));
             rows.extend(part.val);
         }
@@ -351,7 +361,7 @@ fn train_all(
     if data.is_empty() {
         return Err(SurrogateError::data("no usable rows (every row had a bad formula or no target)".into()));
     }
-    let spec = SplitSpec { val_frac: s.val_frac, test_frac: s.test_frac, seed: s.train.seed };
+    let spec = split_spec(s);
     let split = fit_split(&data, s)?;
     data.set_scaling(&split.train);
     for (t, n) in data.present(&split.train).into_iter().enumerate() {
@@ -379,7 +389,7 @@ fn train_all(
         arch.head_hidden = 0;
     }
     let members = s.members.max(1);
-    let rotate = s.rotate_val && members > 1 && !s.bootstrap && !split.val.is_empty();
+    let rotate = rotates(s, members, &split);
     // the rows some member trains on: with rotated validation parts, the validation rows too
     let seen: Vec<usize> = if rotate {
         let mut r: Vec<usize> = split.train.iter().chain(&split.val).copied().collect();
