@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The finetune-settings study, from the repository root:
-#   bash experiments/finetune-settings/run.sh [grid|ensembles|rotated|gpmean]   (default: the first two)
+#   bash experiments/finetune-settings/run.sh [grid|ensembles|rotated|gpmean|descgp]   (default: the first two)
 # grid: fine-tuned and from-scratch single networks on four small regression sets, 5-fold CV
 #   with fold seeds 0-2, for learning rate {1e-3, 3e-3} x weight decay {1e-4, 1e-2}.
 # ensembles: deep ensembles of 5 (members differ by seed, same rows) at lr 3e-3, wd 1e-4. The
@@ -11,6 +11,9 @@
 # gpmean: the same ensembles (one shared split) also scored with each member's own GP mean
 #   (--member-gp-own, as `crucible finetune --ensemble 5 --gp-mean gp`), the three compound
 #   sets only -> *-gpmean-*.json
+# descgp: ensembles of 5 with the Magpie + fractions descriptor branch, scored with network
+#   means and each member's own GP mean (as `crucible finetune --ensemble 5 --descriptors
+#   magpie+fractions --gp-mean gp`, the steels' best), the three compound sets -> *-descgp-*.json
 # Two runs at a time, one libtorch thread each; a result that exists is not rerun.
 set -euo pipefail
 cargo build --example finetune_cv
@@ -31,6 +34,8 @@ jobs() {
     done
   elif [ "$1" = gpmean ]; then
     for s in 0 1 2; do sets | grep -v steels | sed "s/\$/ 3e-3 1e-4 $s 5 gpmean/"; done
+  elif [ "$1" = descgp ]; then
+    for s in 0 1 2; do sets | grep -v steels | sed "s/\$/ 3e-3 1e-4 $s 5 descgp/"; done
   elif [ "$1" = rotated ]; then
     for s in 0 1 2; do sets | sed "s/\$/ 3e-3 1e-4 $s 5 rotated/"; done
   else
@@ -44,6 +49,14 @@ run_one() {
   if [ "${8:-}" = rotated ]; then out="$O/$3-rotated-lr$4-wd$5-seed$6"; more="$more --rotate-val"; fi
   if [ "${8:-}" = gpmean ]; then out="$O/$3-gpmean-lr$4-wd$5-seed$6"; more="$more --member-gp-own"; fi
   [ -s "$out.json" ] && return 0
+  if [ "${8:-}" = descgp ]; then
+    out="$O/$3-descgp-lr$4-wd$5-seed$6"
+    [ -s "$out.json" ] && return 0
+    "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft-desc,scratch-desc --desc-sets magpie+fractions \
+      --desc-lrs "$4" --desc-wds "$5" --desc-freezes none --members "$7" --no-bootstrap --member-gp-own \
+      --out "$out.json" >"$out.log" 2>&1
+    return 0
+  fi
   "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft,scratch --freezes none --lrs "$4" --wds "$5" \
     $more --out "$out.json" >"$out.log" 2>&1
 }
