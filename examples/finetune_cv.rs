@@ -24,6 +24,7 @@
 //!     [--desc-lrs 1e-3,3e-3] [--desc-wds 1e-4,1e-2] [--desc-freezes none] [--no-ensembles]
 //!     [--l2sp 0,10] [--reinit 0,1] [--no-bootstrap] [--member-lrs 1e-3,3e-3,1e-2] [--member-gp]
 //!     [--rotate-val] [--scratch-init mat2vec|learned] [--member-gp-own] [--unit MPa]
+//!     [--train-size N]
 //! ```
 //! `--base` may list several checkpoints separated by commas (e.g. encoders pretrained with
 //! different seeds): ensemble member k then starts from checkpoint k mod n; single networks
@@ -41,6 +42,8 @@
 //! `--rotate-val` makes the ensemble members early-stop on different parts of the fold's
 //! training rows (`FitSettings::rotate_val`); `--scratch-init learned` trains the from-scratch
 //! networks with learned element embeddings instead of mat2vec's (`ElementInit::Learned`).
+//! `--train-size N` keeps a seeded draw of N rows of each fold's training part (every model,
+//! the descriptor baselines too) and the test fold as it is: a point on a learning curve.
 //! A variant with a single candidate is not
 //! tuned: it trains once per fold, on the fold's training part.
 //! `--models` picks the networks to run (the descriptor baselines always run: they are
@@ -115,6 +118,9 @@ struct Args {
     scratch_init: ElementInit,
     /// Unit of the target, for the tables.
     unit: String,
+    /// Train on only this many rows of each fold's training part (a seeded draw; the test
+    /// fold is unchanged): a point on the learning curve. None: all of it.
+    train_size: Option<usize>,
 }
 
 /// The network variants `--models` may name.
@@ -167,6 +173,7 @@ fn args() -> Res<Args> {
         reinits: vec![0],
         rotate_val: false,
         scratch_init: ElementInit::Mat2vec,
+        train_size: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -198,6 +205,7 @@ fn args() -> Res<Args> {
             "--unit" => a.unit = v()?,
             "--reinit" => a.reinits = list(&v()?)?,
             "--rotate-val" => a.rotate_val = true,
+            "--train-size" => a.train_size = Some(v()?.parse()?),
             "--scratch-init" => {
                 a.scratch_init = match v()?.as_str() {
                     "mat2vec" => ElementInit::Mat2vec,
@@ -624,8 +632,16 @@ fn main() -> Res<()> {
         let tf = Instant::now();
         let test_rows: Vec<usize> =
             order.iter().copied().enumerate().filter(|(i, _)| i % a.folds == k).map(|(_, r)| r).collect();
-        let pool_rows: Vec<usize> =
+        let mut pool_rows: Vec<usize> =
             order.iter().copied().enumerate().filter(|(i, _)| i % a.folds != k).map(|(_, r)| r).collect();
+        if let Some(size) = a.train_size {
+            // a learning-curve point: a seeded draw of the training part, the test fold as is
+            if size > pool_rows.len() {
+                return Err(format!("--train-size {size}: fold {k} has only {} training rows", pool_rows.len()).into());
+            }
+            pool_rows.shuffle(&mut crucible::rng::stream(a.seed, "cv-train-size", k as u64));
+            pool_rows.truncate(size);
+        }
         let (pool, test) = (set_of(slice(&table, &pool_rows), &a.unit)?, set_of(slice(&table, &test_rows), &a.unit)?);
         let y: Vec<f64> = (0..test.len()).map(|r| test.target(r, 0)).collect();
         let ypool: Vec<f64> = (0..pool.len()).map(|r| pool.target(r, 0)).collect();
