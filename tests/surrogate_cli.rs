@@ -158,6 +158,9 @@ fn evaluate_compares_a_fine_tuned_model_with_a_probe_and_scratch() {
     let t = ok(d, &["evaluate", "--model", "ft", "--data", &data, "--target", "y"]);
     assert!(t.contains("calibration (ensemble of 2 members): NLL"), "{t}");
     assert!(t.contains("(a) linear probe: the encoder of") && t.contains("(b) from scratch"), "{t}");
+    // like for like: the baselines' std is recalibrated as this model's is
+    let recipe = "both with this model's uncertainty: an ensemble of 2, std recalibrated on the validation split";
+    assert!(t.contains(recipe), "{t}");
     assert!(t.contains("side by side on the same 160 rows"), "{t}");
     // the evaluated file is the training file: the overlap is said, not hidden
     assert!(t.contains("are compositions in that training/validation split"), "{t}");

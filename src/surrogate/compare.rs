@@ -4,15 +4,24 @@
 //! architecture **from scratch**, so that all three can be scored side by side on the same
 //! held-out rows.
 //!
+//! Both baselines also get the uncertainty the card records, so that the comparison is like
+//! for like: the same GP on the embedding, the same GP mean per ensemble member, the same
+//! recalibrated std. The probe keeps its linear head's mean (that is what a probe is), the
+//! from-scratch model takes its mean where the fine-tuned one does.
+//!
 //! Reads no files: the caller loads the training data the card names (and checks its SHA-256)
 //! and the starting checkpoint.
 use tch::Device;
 
 use super::card::ModelCard;
 use super::descriptors::DescriptorSettings;
-use super::fit::{finetune, fit_split, linear_probe, FitProgress, FitSettings, Start};
+use super::fit::{
+    attach_embedding_gp, attach_member_gps, finetune, fit_split, linear_probe, recalibrate_on_validation, FitProgress,
+    FitSettings, Start,
+};
 use super::model::NeuralSurrogate;
 use super::split::Split;
+use super::uncertainty::GpMean;
 use super::{SurrogateError, TrainingSet};
 
 /// The fit settings a card records (architecture, optimisation, split fractions and seed,
@@ -79,9 +88,50 @@ pub fn retrain_baselines(
     let split = fit_split(data, &settings)?;
     let from = card.training.as_ref().map(|t| t.from.clone()).unwrap_or_default();
     let probe = match start {
-        Some(m) => Some(linear_probe(data.clone(), m, from, &settings, &mut |p| progress(Baseline::Probe, p))?),
+        Some(m) => {
+            let mut probe = linear_probe(data.clone(), m, from, &settings, &mut |p| progress(Baseline::Probe, p))?;
+            match_uncertainty(&mut probe, card, data, &settings, false)?;
+            Some(probe)
+        }
         None => None,
     };
-    let scratch = finetune(data.clone(), Start::Scratch, &settings, &mut |p| progress(Baseline::Scratch, p))?;
+    let mut scratch = finetune(data.clone(), Start::Scratch, &settings, &mut |p| progress(Baseline::Scratch, p))?;
+    match_uncertainty(&mut scratch, card, data, &settings, true)?;
     Ok(Baselines { probe, scratch, settings, split })
+}
+
+/// How the card's model states its uncertainty, in words (`None`: it does not), for the
+/// comparison's header: the baselines get the same.
+pub fn uncertainty_recipe(card: &ModelCard) -> Option<String> {
+    let u = card.uncertainty.as_ref()?;
+    let what = match (u.method.as_str(), &u.gp) {
+        ("gp", Some(g)) if g.mean == GpMean::Gp => "a GP on the embedding, its mean too".to_string(),
+        ("gp", _) => "a GP on the embedding".to_string(),
+        _ if u.member_gp_mean => format!("an ensemble of {}, each member's mean from its own GP", card.members.len()),
+        _ => format!("an ensemble of {}", card.members.len()),
+    };
+    Some(if u.std_scale.is_some() { format!("{what}, std recalibrated on the validation split") } else { what })
+}
+
+/// Give a retrained baseline the uncertainty the fine-tuned model's `card` records: its GP on
+/// the embedding, its GP mean per member, its recalibration (with the same split and seed, on
+/// the baseline's own embedding). `gp_means`: false keeps the network's mean, for the probe.
+fn match_uncertainty(
+    m: &mut NeuralSurrogate,
+    card: &ModelCard,
+    data: &TrainingSet,
+    s: &FitSettings,
+    gp_means: bool,
+) -> Result<(), SurrogateError> {
+    let Some(u) = &card.uncertainty else { return Ok(()) };
+    let recalibrate = u.std_scale.is_some();
+    match (u.method.as_str(), &u.gp) {
+        ("gp", Some(g)) => {
+            let mean = if gp_means { g.mean } else { GpMean::Network };
+            attach_embedding_gp(m, data, s, recalibrate, mean)
+        }
+        _ if m.members.len() > 1 && u.member_gp_mean && gp_means => attach_member_gps(m, data, s, recalibrate),
+        _ if m.members.len() > 1 && recalibrate => recalibrate_on_validation(m, data, s).map(|_| ()),
+        _ => Ok(()),
+    }
 }

@@ -761,3 +761,49 @@ fn ensemble_members_can_take_their_means_from_their_own_gps() {
     assert_eq!(again.uncertainty_method(), "gp", "a member directory is itself a GP-mean model");
     again.gp = None;
 }
+
+#[test]
+fn comparison_baselines_state_their_uncertainty_as_the_fine_tuned_model_does() {
+    use super::compare::{retrain_baselines, uncertainty_recipe};
+    use super::fit::{attach_embedding_gp, attach_member_gps};
+    use super::GpMean;
+    let data = set_of(&synthetic(60));
+    let mut s = settings(3);
+    let base = finetune(data.clone(), Start::Scratch, &s, &mut |_| {}).unwrap();
+    let from = || Start::From { model: &base, name: "base".into() };
+    let x = inputs(&["Fe2Ni", "NiAl", "Fe3Al", "FeAl"]);
+    // as `crucible evaluate` does: the model as saved (its card lists its members)
+    let dir = tempfile::tempdir().unwrap();
+    let saved = |m: &mut NeuralSurrogate, name: &str| {
+        m.save(&dir.path().join(name)).unwrap();
+        NeuralSurrogate::load(&dir.path().join(name), Device::Cpu).unwrap()
+    };
+    // an ensemble whose members take their means from their own GPs, std recalibrated
+    s.members = 2;
+    let mut ens = finetune(data.clone(), from(), &s, &mut |_| {}).unwrap();
+    assert_eq!(uncertainty_recipe(saved(&mut ens, "plain").card()), Some("an ensemble of 2".into()));
+    attach_member_gps(&mut ens, &data, &s, true).unwrap();
+    let ens = saved(&mut ens, "ens");
+    let b = retrain_baselines(ens.card(), &data, Some(&base), Device::Cpu, &mut |_, _| {}).unwrap();
+    let u = b.scratch.card().uncertainty.clone().unwrap();
+    assert!(u.member_gp_mean && u.std_scale.is_some(), "{u:?}");
+    let means = b.scratch.member_means(&x).unwrap();
+    let avg = (&means[0] + &means[1]) / 2.0;
+    assert!(max_diff(&avg, &b.scratch.predict(&x).unwrap().mean) < 1e-9, "scratch's mean is its GPs' mean");
+    let p = b.probe.unwrap();
+    let u = p.card().uncertainty.clone().unwrap();
+    assert!(!u.member_gp_mean && u.std_scale.is_some(), "the probe keeps its heads' mean: {u:?}");
+    assert!(uncertainty_recipe(ens.card()).unwrap().contains("each member's mean from its own GP"));
+    // a single network with a GP on its embedding that gives the mean too
+    s.members = 1;
+    let mut gp = saved(&mut finetune(data.clone(), from(), &s, &mut |_| {}).unwrap(), "single");
+    assert_eq!(uncertainty_recipe(gp.card()), None);
+    let b = retrain_baselines(gp.card(), &data, Some(&base), Device::Cpu, &mut |_, _| {}).unwrap();
+    assert!(b.scratch.card().uncertainty.is_none() && b.probe.unwrap().card().uncertainty.is_none());
+    attach_embedding_gp(&mut gp, &data, &s, true, GpMean::Gp).unwrap();
+    let b = retrain_baselines(gp.card(), &data, Some(&base), Device::Cpu, &mut |_, _| {}).unwrap();
+    let g = |m: &NeuralSurrogate| m.card().uncertainty.clone().unwrap().gp.unwrap().mean;
+    assert_eq!(g(&b.scratch), GpMean::Gp);
+    assert_eq!(g(b.probe.as_ref().unwrap()), GpMean::Network);
+    assert!(b.scratch.card().uncertainty.as_ref().unwrap().std_scale.is_some());
+}
