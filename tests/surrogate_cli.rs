@@ -102,7 +102,7 @@ fn finetune_with_a_gp_on_the_embedding_predicts_and_evaluates_a_std() {
     let ratios: Vec<f64> = a.iter().zip(&b).filter_map(|(x, y)| Some(y.as_ref()? / x.as_ref()?)).collect();
     assert!(ratios.len() > 100 && ratios.iter().all(|r| (r - ratios[0]).abs() < 1e-6 * ratios[0]), "{ratios:?}");
     let mut no_gp = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "m4"];
-    no_gp.extend(["--gp-mean", "gp"]);
+    no_gp.extend(["--ensemble", "1", "--gp-mean", "gp"]);
     let o = crucible(d, &no_gp);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--gp-mean gp needs --uncertainty gp or an ensemble"), "{}", text(&o));
@@ -300,9 +300,20 @@ fn network_sizes_come_from_a_yaml_file_with_flags_over_it() {
     let mut ft = vec!["finetune", "--from", "scratch", "--data", &data, "--target", "y", "--out", "s"];
     ft.extend(["--architecture", "arch.yaml"]);
     ft.extend(quick);
-    ok(d, &ft);
+    let t = ok(d, &ft);
+    // by default, a deep ensemble of 5 with a recalibrated std
+    assert!(t.contains("5 member(s), uncertainty ensemble") && t.contains("std recalibrated on"), "{t}");
+    assert!(d.join("s/member-4/model.safetensors").is_file() && !d.join("s/member-5").exists());
     let card = std::fs::read_to_string(d.join("s/card.yaml")).unwrap();
     assert!(card.contains("d_model: 16") && card.contains("blocks: 1") && card.contains("from: scratch"), "{card}");
+    assert!(card.contains("method: ensemble") && card.contains("std_scale:"), "{card}");
+    // --ensemble 1: a single network, without a std
+    let mut one = ft.clone();
+    one[8] = "one";
+    one.extend(["--ensemble", "1"]);
+    let t = ok(d, &one);
+    assert!(t.contains("1 member(s), uncertainty none"), "{t}");
+    assert!(d.join("one/model.safetensors").is_file() && !d.join("one/member-0").exists());
     ft[2] = "base";
     ft[8] = "refused";
     let o = crucible(d, &ft);

@@ -47,16 +47,18 @@ pub struct FinetuneArgs {
     /// and is never frozen.
     #[arg(long, default_value = "none")]
     descriptors: String,
-    /// Train a deep ensemble of N members (seeds seed..seed+N-1). Member k early-stops on its
-    /// own part of the non-test rows and trains on the rest, so together the members train on
-    /// every row with --rotate-validation; by default all early-stop on one split (--bootstrap:
-    /// bootstrap resamples).
-    #[arg(long, default_value_t = 1)]
-    ensemble: usize,
+    /// Members of the deep ensemble (seeds seed..seed+N-1); 1 trains a single network.
+    /// Default: 5, with its std recalibrated on the validation split. Over 15 folds of four
+    /// small sets (steels, perovskites, bulk and shear moduli) ensembles of 5 had a 5–12 %
+    /// lower MAE than single networks, and their recalibrated std held (74–81 % of test rows
+    /// within 1σ, 92–95 % within 2σ; experiments/finetune-settings). They take 5 times as long.
+    /// All members early-stop on one split unless --rotate-validation or --bootstrap.
+    #[arg(long)]
+    ensemble: Option<usize>,
     /// How the model states its uncertainty: ensemble (the spread of --ensemble N members,
     /// 5 when N is not given), gp (a Gaussian process on the fine-tuned embedding, fitted to
-    /// the training split; a single network) or none. Default: ensemble when --ensemble N > 1,
-    /// else none.
+    /// the training split; a single network) or none (a single network without a std).
+    /// Default: ensemble, unless --ensemble 1.
     #[arg(long)]
     uncertainty: Option<String>,
     /// Keep the raw std: do not rescale it to be calibrated on the validation split (by
@@ -117,13 +119,16 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
     };
     let freeze: Freeze = a.freeze.parse()?;
     let descriptors: DescriptorSet = a.descriptors.parse().map_err(|e| anyhow::anyhow!("--descriptors: {e}"))?;
+    // An ensemble of 5 unless told otherwise: the more accurate model on all four small sets
+    // of experiments/finetune-settings, and one whose std holds after recalibration.
     let (members, gp) = match (a.uncertainty.as_deref(), a.ensemble) {
-        (None, n) => (n.max(1), false),
-        (Some("none"), 0 | 1) => (1, false),
-        (Some("ensemble"), 0 | 1) => (5, false),
-        (Some("ensemble"), n) => (n, false),
-        (Some("gp"), 0 | 1) => (1, true),
-        (Some("none" | "gp"), n) => {
+        (None, None) => (5, false),
+        (None, Some(n)) => (n.max(1), false),
+        (Some("none"), None | Some(0 | 1)) => (1, false),
+        (Some("ensemble"), None | Some(0 | 1)) => (5, false),
+        (Some("ensemble"), Some(n)) => (n, false),
+        (Some("gp"), None | Some(0 | 1)) => (1, true),
+        (Some("none" | "gp"), Some(n)) => {
             bail!("--uncertainty {} with --ensemble {n}: choose one method", a.uncertainty.as_deref().unwrap_or(""))
         }
         (Some(o), _) => bail!("--uncertainty {o}: expected ensemble, gp or none"),
