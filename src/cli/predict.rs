@@ -230,7 +230,7 @@ fn std_note(model: &NeuralSurrogate) -> String {
         "gp" => "_std = predictive std of the GP on the embedding".to_string(),
         "ensemble" => format!("_std = spread of {} ensemble members", model.members().len()),
         _ => {
-            "_std is empty: a single model has no uncertainty (fine-tune with --uncertainty gp or ensemble)".to_string()
+            "_std is empty: a single network has no uncertainty (fine-tune without --ensemble 1 for an ensemble, or with --uncertainty gp)".to_string()
         }
     }
 }
