@@ -48,7 +48,6 @@ run_one() {
   if [ "$7" -gt 1 ]; then out="$O/$3-ensembles-lr$4-wd$5-seed$6"; more="--members $7 --no-bootstrap"; fi
   if [ "${8:-}" = rotated ]; then out="$O/$3-rotated-lr$4-wd$5-seed$6"; more="$more --rotate-val"; fi
   if [ "${8:-}" = gpmean ]; then out="$O/$3-gpmean-lr$4-wd$5-seed$6"; more="$more --member-gp-own"; fi
-  [ -s "$out.json" ] && return 0
   if [ "${8:-}" = descgp ]; then
     out="$O/$3-descgp-lr$4-wd$5-seed$6"
     [ -s "$out.json" ] && return 0
@@ -57,6 +56,7 @@ run_one() {
       --out "$out.json" >"$out.log" 2>&1
     return 0
   fi
+  [ -s "$out.json" ] && return 0
   "$BIN" --data "$1" --unit "$2" --seed "$6" --models ft,scratch --freezes none --lrs "$4" --wds "$5" \
     $more --out "$out.json" >"$out.log" 2>&1
 }
