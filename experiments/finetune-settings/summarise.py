@@ -163,8 +163,43 @@ def gpmean():
             print(f"| {name} | {label} | {len(gp)} | {st.mean(gp):.4g} ± {st.stdev(gp):.2g} | {diff(gp, net)} | {diff(gp, [x[RF] for x in f])} | {n1} | {c1} | {n2} | {c2} |")
 
 
+def descgp():
+    """Ensembles with the Magpie + fractions branch (one shared split), with network means and
+    each member's own GP mean, against the plain ensembles (no branch, network means, the
+    product's default) on the same folds, with the calibration; and fine-tuned minus from
+    scratch for each."""
+    print("\n### Deep ensembles of 5 with the Magpie + fractions branch, network and GP means per member\n")
+    print("| set | arm | mean | folds | MAE | − plain ensemble | − forest | − from scratch (same) | NLL recal. | 1σ / 2σ |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, _ in SETS:
+        if name == "steels":  # the same runs on the steels: round 7 of experiments/finetune-steels
+            paths = [EXPERIMENTS / f"finetune-steels/round7/own-shared-seed{s}.json" for s in (0, 1, 2)]
+        else:
+            paths = [RESULTS / f"{name}-descgp-lr3e-3-wd1e-4-seed{s}.json" for s in (0, 1, 2)]
+        f = load(paths)
+        plain = load(ensemble_files(name, "1e-4"))
+        if not f or len(plain) != len(f):
+            continue
+        for arm, label in (("fine-tuned", "fine-tuned"), ("from scratch", "from scratch")):
+            key = "fine-tuned + descriptors" if arm == "fine-tuned" else "from scratch + descriptors"
+            other = "from scratch + descriptors" if arm == "fine-tuned" else None
+            ref = [x[f"{'fine-tuned from base' if arm == 'fine-tuned' else 'from scratch'}, deep ensemble"] for x in plain]
+            for mean, suffix, calkey in (
+                ("network", ", deep ensemble", ": ensemble, recalibrated on validation"),
+                ("GP per member", ", deep ensemble, GP mean per member (own rows)",
+                 ": ensemble, GP mean per member (own rows), recalibrated"),
+            ):
+                v = [x[key + suffix] for x in f]
+                c = [x["calibration"][key + calkey] for x in f]
+                vs = diff(v, [x[other + suffix] for x in f]) if other else ""
+                cov = f"{100 * st.mean(x[1] for x in c):.0f} % / {100 * st.mean(x[2] for x in c):.0f} %"
+                print(f"| {name} | {label} | {mean} | {len(v)} | {st.mean(v):.4g} ± {st.stdev(v):.2g} | {diff(v, ref)} "
+                      f"| {diff(v, [x[RF] for x in f])} | {vs} | {st.mean(x[0] for x in c):.3g} | {cov} |")
+
+
 if __name__ == "__main__":
     main()
     ensembles()
     rotated()
     gpmean()
+    descgp()
