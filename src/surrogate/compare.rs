@@ -101,7 +101,8 @@ pub fn retrain_baselines(
 }
 
 /// How the card's model states its uncertainty, in words (`None`: it does not), for the
-/// comparison's header: the baselines get the same.
+/// comparison's header: the baselines get the same. The card is a saved model's (it lists the
+/// members' directories).
 pub fn uncertainty_recipe(card: &ModelCard) -> Option<String> {
     let u = card.uncertainty.as_ref()?;
     let what = match (u.method.as_str(), &u.gp) {
