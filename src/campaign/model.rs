@@ -318,14 +318,13 @@ pub fn train(
     // watched, never trained on): raw ensemble spreads and GP posteriors are over-confident
     // (experiments/finetune-steels).
     let gp_mean = s.uncertainty.is_some_and(|u| u.gp_mean);
-    if s.uncertainty.is_some_and(|u| u.method == UncertaintyMethod::Gp) {
-        let mean = if gp_mean { surrogate::GpMean::Gp } else { surrogate::GpMean::Network };
-        surrogate::fit::attach_embedding_gp(&mut net, &data, &settings, true, mean).map_err(model_err)?;
-    } else if settings.members > 1 && gp_mean {
-        surrogate::fit::attach_member_gps(&mut net, &data, &settings, true).map_err(model_err)?;
-    } else if settings.members > 1 {
-        surrogate::fit::recalibrate_on_validation(&mut net, &data, &settings).map_err(model_err)?;
-    }
+    let mean = if gp_mean { surrogate::GpMean::Gp } else { surrogate::GpMean::Network };
+    let recipe = surrogate::fit::UncertaintyRecipe {
+        gp: s.uncertainty.filter(|u| u.method == UncertaintyMethod::Gp).map(|_| mean),
+        member_gp_mean: gp_mean,
+        recalibrate: true,
+    };
+    surrogate::fit::attach_uncertainty(&mut net, &data, &settings, recipe).map_err(model_err)?;
     save_replacing(&mut net, dir)?;
     let model = CampaignModel::from_net(comp, net, dir, false)?;
     let how = format!("trained in {}", super::fmt_duration(t0.elapsed()));

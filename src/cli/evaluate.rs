@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use crucible::chem::Composition;
 use crucible::io::dataset::{read_labeled, DatasetColumns, InputColumns};
-use crucible::surrogate::compare::{retrain_baselines, uncertainty_recipe, Baseline};
+use crucible::surrogate::compare::{describe_uncertainty, retrain_baselines, Baseline};
 use crucible::surrogate::metrics::{self, ClassificationMetrics};
 use crucible::surrogate::{
     encode_table, Device, KindChoice, ModelInputs, NeuralSurrogate, TaskKind, TaskRequest, TaskSource, TrainingSet,
@@ -178,7 +178,7 @@ fn compare(
             ),
             None => println!("  (b) from scratch: the same architecture, freshly initialised"),
         }
-        if let Some(r) = uncertainty_recipe(card) {
+        if let Some(r) = describe_uncertainty(card) {
             match start {
                 Some(_) => {
                     println!("  both with this model's uncertainty: {r} (the probe keeps its linear head's mean)")

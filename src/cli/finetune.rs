@@ -202,44 +202,42 @@ fn run(a: FinetuneArgs, v: Verbosity) -> Result<()> {
             a.target
         );
     }
+    let recipe = surrogate::fit::UncertaintyRecipe {
+        gp: gp.then_some(gp_mean),
+        member_gp_mean: member_gps,
+        recalibrate: !a.no_recalibrate,
+    };
     let held = (gp || members > 1).then(|| set.clone());
-    let gp_data = held.as_ref().filter(|_| gp);
     let mut model = surrogate::finetune(set, start, &s, &mut |p| print_epoch(p, v, 10))?;
-    if let Some(data) = gp_data {
-        surrogate::fit::attach_embedding_gp(&mut model, data, &s, !a.no_recalibrate, gp_mean)?;
-        if let (Some(r), true) = (model.card().uncertainty.as_ref().and_then(|u| u.gp.as_ref()), v != Verbosity::Quiet)
-        {
-            for t in &r.tasks {
-                println!(
-                    "GP on the embedding for '{}': {} training rows, {} of {} embedding dimensions as principal components ({:.0}% of the variance){}, noise std {:.4}",
-                    t.task,
-                    t.rows,
-                    t.components,
-                    t.embedding_width,
-                    100.0 * t.explained_variance,
-                    if t.inputs > 0 { format!(" + {} inputs", t.inputs) } else { String::new() },
-                    t.noise_std
-                );
-            }
-        }
+    if let Some(data) = &held {
+        surrogate::fit::attach_uncertainty(&mut model, data, &s, recipe)?;
     }
-    if let (Some(data), true) = (&held, member_gps) {
-        surrogate::fit::attach_member_gps(&mut model, data, &s, false)?;
-        if v != Verbosity::Quiet {
-            let rows: Vec<String> = model
-                .members()
-                .iter()
-                .filter_map(|m| Some(m.card().uncertainty.as_ref()?.gp.as_ref()?.tasks.first()?.rows.to_string()))
-                .collect();
+    // what was fitted (the top-level card has a GP only with --uncertainty gp)
+    if let (Some(r), true) = (model.card().uncertainty.as_ref().and_then(|u| u.gp.as_ref()), v != Verbosity::Quiet) {
+        for t in &r.tasks {
             println!(
-                "GP mean per member: each of the {} members' means comes from a GP on its own embedding ({} training rows)",
-                rows.len(),
-                rows.join(", ")
+                "GP on the embedding for '{}': {} training rows, {} of {} embedding dimensions as principal components ({:.0}% of the variance){}, noise std {:.4}",
+                t.task,
+                t.rows,
+                t.components,
+                t.embedding_width,
+                100.0 * t.explained_variance,
+                if t.inputs > 0 { format!(" + {} inputs", t.inputs) } else { String::new() },
+                t.noise_std
             );
         }
     }
-    if let (Some(data), false, false) = (&held, gp, a.no_recalibrate) {
-        surrogate::fit::recalibrate_on_validation(&mut model, data, &s)?;
+    if member_gps && v != Verbosity::Quiet {
+        let rows: Vec<String> = model
+            .members()
+            .iter()
+            .filter_map(|m| Some(m.card().uncertainty.as_ref()?.gp.as_ref()?.tasks.first()?.rows.to_string()))
+            .collect();
+        println!(
+            "GP mean per member: each of the {} members' means comes from a GP on its own embedding ({} training rows)",
+            rows.len(),
+            rows.join(", ")
+        );
     }
     if let (Some(sc), true) =
         (model.card().uncertainty.as_ref().and_then(|u| u.std_scale.as_ref()), v != Verbosity::Quiet)

@@ -16,8 +16,7 @@ use tch::Device;
 use super::card::ModelCard;
 use super::descriptors::DescriptorSettings;
 use super::fit::{
-    attach_embedding_gp, attach_member_gps, finetune, fit_split, linear_probe, recalibrate_on_validation, FitProgress,
-    FitSettings, Start,
+    attach_uncertainty, finetune, fit_split, linear_probe, FitProgress, FitSettings, Start, UncertaintyRecipe,
 };
 use super::model::NeuralSurrogate;
 use super::split::Split;
@@ -90,20 +89,20 @@ pub fn retrain_baselines(
     let probe = match start {
         Some(m) => {
             let mut probe = linear_probe(data.clone(), m, from, &settings, &mut |p| progress(Baseline::Probe, p))?;
-            match_uncertainty(&mut probe, card, data, &settings, false)?;
+            attach_uncertainty(&mut probe, data, &settings, recipe_of(card, false))?;
             Some(probe)
         }
         None => None,
     };
     let mut scratch = finetune(data.clone(), Start::Scratch, &settings, &mut |p| progress(Baseline::Scratch, p))?;
-    match_uncertainty(&mut scratch, card, data, &settings, true)?;
+    attach_uncertainty(&mut scratch, data, &settings, recipe_of(card, true))?;
     Ok(Baselines { probe, scratch, settings, split })
 }
 
 /// How the card's model states its uncertainty, in words (`None`: it does not), for the
 /// comparison's header: the baselines get the same. The card is a saved model's (it lists the
 /// members' directories).
-pub fn uncertainty_recipe(card: &ModelCard) -> Option<String> {
+pub fn describe_uncertainty(card: &ModelCard) -> Option<String> {
     let u = card.uncertainty.as_ref()?;
     let what = match (u.method.as_str(), &u.gp) {
         ("gp", Some(g)) if g.mean == GpMean::Gp => "a GP on the embedding, its mean too".to_string(),
@@ -114,25 +113,15 @@ pub fn uncertainty_recipe(card: &ModelCard) -> Option<String> {
     Some(if u.std_scale.is_some() { format!("{what}, std recalibrated on the validation split") } else { what })
 }
 
-/// Give a retrained baseline the uncertainty the fine-tuned model's `card` records: its GP on
-/// the embedding, its GP mean per member, its recalibration (with the same split and seed, on
-/// the baseline's own embedding). `gp_means`: false keeps the network's mean, for the probe.
-fn match_uncertainty(
-    m: &mut NeuralSurrogate,
-    card: &ModelCard,
-    data: &TrainingSet,
-    s: &FitSettings,
-    gp_means: bool,
-) -> Result<(), SurrogateError> {
-    let Some(u) = &card.uncertainty else { return Ok(()) };
-    let recalibrate = u.std_scale.is_some();
-    match (u.method.as_str(), &u.gp) {
-        ("gp", Some(g)) => {
-            let mean = if gp_means { g.mean } else { GpMean::Network };
-            attach_embedding_gp(m, data, s, recalibrate, mean)
-        }
-        _ if m.members.len() > 1 && u.member_gp_mean && gp_means => attach_member_gps(m, data, s, recalibrate),
-        _ if m.members.len() > 1 && recalibrate => recalibrate_on_validation(m, data, s).map(|_| ()),
-        _ => Ok(()),
+/// The uncertainty recipe the fine-tuned model's `card` records, for a retrained baseline:
+/// its GP on the embedding, its GP mean per member, its recalibration (fitted with the same
+/// split and seed, on the baseline's own embedding). `gp_means`: false keeps the network's
+/// mean, for the probe.
+fn recipe_of(card: &ModelCard, gp_means: bool) -> UncertaintyRecipe {
+    let Some(u) = &card.uncertainty else { return UncertaintyRecipe::default() };
+    UncertaintyRecipe {
+        gp: u.gp.as_ref().filter(|_| u.method == "gp").map(|g| if gp_means { g.mean } else { GpMean::Network }),
+        member_gp_mean: u.member_gp_mean && gp_means,
+        recalibrate: u.std_scale.is_some(),
     }
 }

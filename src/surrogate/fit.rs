@@ -287,6 +287,35 @@ pub fn attach_member_gps(
     refresh_held_out(model, data, &split)
 }
 
+/// How a fitted model states its uncertainty beyond its members' spread: what
+/// `crucible finetune`, a campaign's model and `evaluate`'s baselines apply after training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UncertaintyRecipe {
+    /// A GP on the embedding ([`attach_embedding_gp`]), and where the mean comes from.
+    pub gp: Option<GpMean>,
+    /// For an ensemble: each member's mean from its own GP ([`attach_member_gps`]).
+    pub member_gp_mean: bool,
+    /// Scale the std to be calibrated on the validation split ([`recalibrate_on_validation`]).
+    pub recalibrate: bool,
+}
+
+/// Apply `recipe` to `model`, fitted on `data` with settings `s`. Without a GP, a single
+/// network has no std: nothing is done to it.
+pub fn attach_uncertainty(
+    model: &mut NeuralSurrogate,
+    data: &TrainingSet,
+    s: &FitSettings,
+    recipe: UncertaintyRecipe,
+) -> Result<(), SurrogateError> {
+    let ensemble = model.members.len() > 1;
+    match recipe.gp {
+        Some(mean) => attach_embedding_gp(model, data, s, recipe.recalibrate, mean),
+        None if ensemble && recipe.member_gp_mean => attach_member_gps(model, data, s, recipe.recalibrate),
+        None if ensemble && recipe.recalibrate => recalibrate_on_validation(model, data, s).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Scale `model`'s std (ensemble or GP) to be calibrated on the validation split of `data`
 /// under settings `s` (nothing when that split is empty); recomputes the card's held-out
 /// metrics. Returns the factors (empty when nothing was done). An ensemble whose members

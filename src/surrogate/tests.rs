@@ -764,7 +764,7 @@ fn ensemble_members_can_take_their_means_from_their_own_gps() {
 
 #[test]
 fn comparison_baselines_state_their_uncertainty_as_the_fine_tuned_model_does() {
-    use super::compare::{retrain_baselines, uncertainty_recipe};
+    use super::compare::{describe_uncertainty, retrain_baselines};
     use super::fit::{attach_embedding_gp, attach_member_gps};
     use super::GpMean;
     let data = set_of(&synthetic(60));
@@ -781,7 +781,7 @@ fn comparison_baselines_state_their_uncertainty_as_the_fine_tuned_model_does() {
     // an ensemble whose members take their means from their own GPs, std recalibrated
     s.members = 2;
     let mut ens = finetune(data.clone(), from(), &s, &mut |_| {}).unwrap();
-    assert_eq!(uncertainty_recipe(saved(&mut ens, "plain").card()), Some("an ensemble of 2".into()));
+    assert_eq!(describe_uncertainty(saved(&mut ens, "plain").card()), Some("an ensemble of 2".into()));
     attach_member_gps(&mut ens, &data, &s, true).unwrap();
     let ens = saved(&mut ens, "ens");
     let b = retrain_baselines(ens.card(), &data, Some(&base), Device::Cpu, &mut |_, _| {}).unwrap();
@@ -793,11 +793,11 @@ fn comparison_baselines_state_their_uncertainty_as_the_fine_tuned_model_does() {
     let p = b.probe.unwrap();
     let u = p.card().uncertainty.clone().unwrap();
     assert!(!u.member_gp_mean && u.std_scale.is_some(), "the probe keeps its heads' mean: {u:?}");
-    assert!(uncertainty_recipe(ens.card()).unwrap().contains("each member's mean from its own GP"));
+    assert!(describe_uncertainty(ens.card()).unwrap().contains("each member's mean from its own GP"));
     // a single network with a GP on its embedding that gives the mean too
     s.members = 1;
     let mut gp = saved(&mut finetune(data.clone(), from(), &s, &mut |_| {}).unwrap(), "single");
-    assert_eq!(uncertainty_recipe(gp.card()), None);
+    assert_eq!(describe_uncertainty(gp.card()), None);
     let b = retrain_baselines(gp.card(), &data, Some(&base), Device::Cpu, &mut |_, _| {}).unwrap();
     assert!(b.scratch.card().uncertainty.is_none() && b.probe.unwrap().card().uncertainty.is_none());
     attach_embedding_gp(&mut gp, &data, &s, true, GpMean::Gp).unwrap();
